@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h - private to the executable: command entry points and the shared pipeline glue. */
+#ifndef SS_CLI_H
+#define SS_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/cap.h"
+#include "dissect/engine.h"
+#include "ss/common.h"
+#include "store/sto.h"
+
+/** Exit codes (documented in docs/sensoscope.1.md). */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/** Default database path when --db is not given. */
+#define CLI_DEFAULT_DB "sensoscope.db"
+
+int cmd_analyze(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/** Parses an unsigned decimal in [lo, hi]; prints a usage error naming @p opt and returns -1. */
+int cli_parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+/** Parses a time: epoch seconds, or ISO 8601 "YYYY-MM-DD[THH:MM[:SS]][Z]" (UTC). */
+int cli_parse_time(const char *opt, const char *s, double *out);
+
+/** Engine options that analyze and capture share (--max-flows, timeouts, nDPI). */
+struct cli_engine_args {
+    struct dis_engine_opts eo;
+};
+/** Handles one shared engine option; returns 1 if @p c was one, 0 if not, -1 on a bad value. */
+int cli_engine_option(struct cli_engine_args *a, int c, const char *arg);
+/** The getopt_long entries and help text for the shared engine options. */
+#define CLI_ENGINE_LONGOPTS                                                                        \
+    {"max-flows", required_argument, 0, 1001}, {"tcp-timeout", required_argument, 0, 1002},        \
+        {"tcp-est-timeout", required_argument, 0, 1003},                                           \
+        {"udp-timeout", required_argument, 0, 1004},                                               \
+        {"other-timeout", required_argument, 0, 1005},                                             \
+        {"ndpi-packets", required_argument, 0, 1006},                                              \
+    {                                                                                              \
+        "no-ndpi", no_argument, 0, 1007                                                            \
+    }
+extern const char cli_engine_help[];
+
+/** One capture source being analysed into the database. */
+struct cli_run {
+    struct sto_db *db;
+    struct sto_capture cap;
+    struct dis_engine *eng;
+    uint64_t flows, flows_tcp, flows_udp, flows_other;
+    int store_failed; /**< a store error stopped the run; message in sto_errstr(db) */
+};
+
+/** Creates the engine for @p run with the flow callback that stores each flow. */
+int cli_run_start(struct cli_run *run, const struct dis_engine_opts *eo, char err[SS_ERRBUF_SIZE]);
+/** Flushes open flows, writes the capture totals, commits. Returns 0 or -1 with @p err. */
+int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE]);
+
+/** Formats a byte count as "1.5 MB" (SI). */
+const char *cli_human_bytes(uint64_t n, char *buf, size_t len);
+
+#endif

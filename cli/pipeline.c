@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* pipeline.c - wiring shared by analyze and capture: engine flow records into the store. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const char cli_engine_help[] =
+    "Flow table:\n"
+    "      --max-flows N        flows held at once; the longest-idle is stored and evicted\n"
+    "                           when full (default 500000)\n"
+    "      --tcp-est-timeout S  idle timeout of an established TCP flow (default 300)\n"
+    "      --tcp-timeout S      idle timeout of TCP not (or no longer) established (default 30)\n"
+    "      --udp-timeout S      idle timeout of UDP flows (default 120)\n"
+    "      --other-timeout S    idle timeout of ICMP and other flows (default 60)\n"
+    "      --ndpi-packets N     packets per flow given to nDPI before giving up (default 24)\n"
+    "      --no-ndpi            do not classify flows with nDPI (faster; 'app' stays empty)\n";
+
+int cli_parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
+        fprintf(stderr, "sensoscope: %s: '%s' is not a whole number from %u to %u\n", opt, s, lo,
+                hi);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int cli_parse_time(const char *opt, const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end != s && *end == '\0') {
+        *out = v;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int n = 0, y, mo, d, h = 0, mi = 0, sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3) {
+        const char *rest = s + n;
+        int m2 = 0;
+        if ((*rest == 'T' || *rest == ' ') && sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &m2) == 2) {
+            rest += 1 + m2;
+            if (*rest == ':' && sscanf(rest + 1, "%2d%n", &sec, &m2) == 1)
+                rest += 1 + m2;
+        }
+        if (*rest == 'Z')
+            rest++;
+        if (*rest == '\0' && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 &&
+            sec <= 60) {
+            /* days from civil (proleptic Gregorian), UTC, without timegm() */
+            int yy = y - (mo <= 2);
+            int era = (yy >= 0 ? yy : yy - 399) / 400;
+            int yoe = yy - era * 400;
+            int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+            int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            double days = (double)era * 146097 + doe - 719468;
+            *out = days * 86400.0 + h * 3600 + mi * 60 + sec;
+            return 0;
+        }
+    }
+    fprintf(stderr,
+            "sensoscope: %s: '%s' is not a time (epoch seconds or YYYY-MM-DD[THH:MM[:SS]], UTC)\n",
+            opt, s);
+    return -1;
+}
+
+int cli_engine_option(struct cli_engine_args *a, int c, const char *arg)
+{
+    struct dis_engine_opts *o = &a->eo;
+    switch (c) {
+    case 1001:
+        return cli_parse_u32("--max-flows", arg, 1, 1u << 28, &o->max_flows) ? -1 : 1;
+    case 1002:
+        return cli_parse_u32("--tcp-timeout", arg, 1, 86400, &o->tcp_timeout) ? -1 : 1;
+    case 1003:
+        return cli_parse_u32("--tcp-est-timeout", arg, 1, 86400 * 7, &o->tcp_est_timeout) ? -1 : 1;
+    case 1004:
+        return cli_parse_u32("--udp-timeout", arg, 1, 86400, &o->udp_timeout) ? -1 : 1;
+    case 1005:
+        return cli_parse_u32("--other-timeout", arg, 1, 86400, &o->other_timeout) ? -1 : 1;
+    case 1006:
+        return cli_parse_u32("--ndpi-packets", arg, 1, 1000, &o->ndpi_max_packets) ? -1 : 1;
+    case 1007:
+        o->use_ndpi = 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int on_flow(void *user, const struct dis_flow_rec *rec)
+{
+    struct cli_run *run = user;
+    run->flows++;
+    if (rec->proto == DIS_IPPROTO_TCP)
+        run->flows_tcp++;
+    else if (rec->proto == DIS_IPPROTO_UDP)
+        run->flows_udp++;
+    else
+        run->flows_other++;
+    if (sto_flow_add(run->db, run->cap.id, rec) < 0) {
+        run->store_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int cli_run_start(struct cli_run *run, const struct dis_engine_opts *eo, char err[SS_ERRBUF_SIZE])
+{
+    run->eng = dis_engine_new(eo, on_flow, run, err);
+    return run->eng ? 0 : -1;
+}
+
+int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])
+{
+    int rc = 0;
+    if (!run->store_failed && dis_engine_flush(run->eng) < 0)
+        rc = -1;
+    if (rc == 0 && sto_capture_update(run->db, &run->cap) < 0)
+        rc = -1;
+    if (rc == 0 && sto_commit(run->db) < 0)
+        rc = -1;
+    if (rc < 0)
+        snprintf(err, SS_ERRBUF_SIZE, "%s", sto_errstr(run->db));
+    dis_engine_free(run->eng);
+    run->eng = NULL;
+    return rc;
+}
+
+const char *cli_human_bytes(uint64_t n, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1000.0 && u < 4) {
+        v /= 1000.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%llu B", (unsigned long long)n);
+    else
+        snprintf(buf, len, "%.1f %s", v, units[u]);
+    return buf;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.h - the dissect stage: frames in, flow records (and later events) out, no I/O. */
+#ifndef DIS_ENGINE_H
+#define DIS_ENGINE_H
+
+#include <stdint.h>
+
+#include "dissect/decode.h"
+#include "dissect/flow.h"
+#include "ss/common.h"
+
+/** Tunables; dis_engine_defaults() fills the documented defaults. Times are seconds. */
+struct dis_engine_opts {
+    uint32_t max_flows;        /**< flows held at once; the longest-idle is evicted (500000) */
+    uint32_t tcp_est_timeout;  /**< idle timeout of an established TCP flow (300) */
+    uint32_t tcp_timeout;      /**< TCP not (or no longer) established (30) */
+    uint32_t udp_timeout;      /**< UDP (120) */
+    uint32_t other_timeout;    /**< ICMP and other protocols (60) */
+    uint32_t ndpi_max_packets; /**< packets per flow given to nDPI before giving up (24) */
+    int use_ndpi;              /**< 1 to classify with nDPI (default when built with it) */
+};
+
+/** Counters of everything the engine saw; cumulative over the engine's life. */
+struct dis_engine_stats {
+    uint64_t frames, frame_bytes; /**< frames given to the engine, their wire bytes */
+    uint64_t ip_packets;          /**< frames that decoded to IP */
+    uint64_t non_ip;              /**< frames without IP (ARP, LLDP, ...) */
+    uint64_t truncated;           /**< frames cut before a header ended */
+    uint64_t malformed;           /**< frames with a header that contradicts itself */
+    uint64_t frag_unmatched;      /**< non-first fragments whose first fragment was not seen */
+    uint64_t icmp_errors_matched; /**< ICMP errors matched to the flow they quote */
+    uint64_t flows_created, flows_ended, flows_evicted;
+    uint32_t flows_active, flows_active_max;
+};
+
+/** Receives each finished flow. The record is borrowed for the call. Return 0 to go on, or a
+ *  negative value to make dis_engine_packet()/dis_engine_flush() stop and return it. */
+typedef int (*dis_flow_cb)(void *user, const struct dis_flow_rec *rec);
+
+struct dis_engine;
+
+/** Fills @p o with the defaults. */
+void dis_engine_defaults(struct dis_engine_opts *o);
+
+/**
+ * Creates an engine. Allocates the flow table's index up front (sized from max_flows) and
+ * flow storage in chunks as it fills, never per packet. NULL with a message in @p err on
+ * failure (out of memory, nDPI initialisation).
+ */
+struct dis_engine *dis_engine_new(const struct dis_engine_opts *o, dis_flow_cb cb, void *user,
+                                  char err[SS_ERRBUF_SIZE]);
+
+/** Frees the engine without emitting open flows (call dis_engine_flush() first to keep them). */
+void dis_engine_free(struct dis_engine *e);
+
+/**
+ * Processes one frame of link type @p linktype captured at @p ts_ns. The frame is borrowed for
+ * the call. Expires idle flows as time advances (capture time, not wall time). Returns 0, or
+ * the negative value a callback returned.
+ */
+SS_MUST_CHECK int dis_engine_packet(struct dis_engine *e, int linktype, uint64_t ts_ns,
+                                    const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+
+/**
+ * Emits every open flow (end reason DIS_END_CAPTURE) and empties the table. Used at the end of
+ * an offline run and on shutdown. Returns 0 or a callback's negative value.
+ */
+SS_MUST_CHECK int dis_engine_flush(struct dis_engine *e);
+
+/**
+ * Expires flows idle at capture time @p now_ns (for live capture when no packet arrives).
+ */
+SS_MUST_CHECK int dis_engine_tick(struct dis_engine *e, uint64_t now_ns);
+
+/** Current counters. */
+void dis_engine_get_stats(const struct dis_engine *e, struct dis_engine_stats *st);
+
+#endif
