@@ -68,6 +68,7 @@ struct cap {
     const char *ltname; /* libpcap's static name of the link type */
     uint64_t frames;    /* frames returned so far */
     int fd;             /* live: descriptor to poll() in non-blocking mode, or -1 */
+    bool is_stdin;      /* reading standard input: no path to look into again */
     bool own_break;     /* cap_breakloop() sets @c stop rather than calling pcap_breakloop() */
     volatile sig_atomic_t stop; /* set by cap_breakloop(), consumed by cap_next() */
     char err[SS_ERRBUF_SIZE];
@@ -201,6 +202,8 @@ struct cap *cap_open_file(const char *path, char err[SS_ERRBUF_SIZE])
             cap__fmt(err, "%s: cannot open: %s", path, strerror(errno));
             goto fail;
         }
+        /* A large buffer: fewer read() calls on big files. */
+        setvbuf(fp, NULL, _IOFBF, 1 << 20);
     }
 
     /* On failure pcap_fopen_*() leaves the FILE open; on success pcap_close() closes it. */
@@ -212,6 +215,7 @@ struct cap *cap_open_file(const char *path, char err[SS_ERRBUF_SIZE])
     }
     c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
     c->own_break = true;
+    c->is_stdin = is_stdin;
     if (cap__check_linktype(c, err) < 0)
         goto fail;
     return c;
@@ -393,6 +397,67 @@ static long long cap__tell(const struct cap *c)
     return fp != NULL ? (long long)ftello(fp) : -1;
 }
 
+static uint32_t cap__u32(const unsigned char *b, bool big)
+{
+    return big ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+               : (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+}
+
+/*
+ * Byte offset at which frame @p n (1-based) of the capture file @p path starts, found by
+ * walking the record headers (pcap) or block headers (pcapng) again. Only used on the error
+ * path, so that reading never pays for a position lookup per frame. Returns the offset where
+ * the walk could go no further when the file ends first, or -1 when the file cannot be read.
+ */
+static long long cap__locate_frame(const char *path, uint64_t n)
+{
+    unsigned char h[28];
+    long long off, pos = -1;
+    FILE *fp = fopen(path, "rb");
+
+    if (fp == NULL)
+        return -1;
+    if (fread(h, 1, 24, fp) != 24)
+        goto out;
+    if (cap__u32(h, false) == 0x0A0D0D0A) { /* pcapng: walk blocks, count packet blocks */
+        bool big = false;
+        uint64_t seen = 0;
+
+        off = 0;
+        for (;;) {
+            if (fseeko(fp, (off_t)off, SEEK_SET) != 0 || fread(h, 1, 12, fp) != 12)
+                break;
+            uint32_t type = cap__u32(h, big);
+            if (type == 0x0A0D0D0A || cap__u32(h, !big) == 0x0A0D0D0A) {
+                big = cap__u32(h + 8, true) == 0x1A2B3C4D;
+                type = 0x0A0D0D0A;
+            }
+            uint32_t len = cap__u32(h + 4, big);
+            if (type == 6 || type == 3 || type == 2) {
+                if (++seen == n)
+                    break;
+            }
+            if (len < 12)
+                break;
+            off += len;
+        }
+        pos = off;
+    } else { /* classic pcap: 24-byte header, then 16-byte record headers */
+        bool big = cap__u32(h, true) == 0xa1b2c3d4 || cap__u32(h, true) == 0xa1b23c4d;
+
+        off = 24;
+        for (uint64_t i = 1; i < n; i++) {
+            if (fseeko(fp, (off_t)off, SEEK_SET) != 0 || fread(h, 1, 16, fp) != 16)
+                break;
+            off += 16 + (long long)cap__u32(h + 8, big);
+        }
+        pos = off;
+    }
+out:
+    fclose(fp);
+    return pos;
+}
+
 /* The message for a failed read from a savefile: where, what, and what is still valid. */
 static void cap__read_error(struct cap *c, long long offset)
 {
@@ -422,14 +487,12 @@ enum cap_result cap_next(struct cap *c, struct cap_frame *f)
 {
     struct pcap_pkthdr *hdr;
     const u_char *data;
-    long long offset;
     int ret;
 
     if (c->own_break && c->stop) {
         c->stop = 0;
         return CAP_BREAK;
     }
-    offset = cap__tell(c);
     ret = pcap_next_ex(c->p, &hdr, &data);
     if (ret == 0 && c->fd >= 0) {
         /* Non-blocking live handle with nothing buffered: wait at most the read timeout. A
@@ -468,7 +531,7 @@ enum cap_result cap_next(struct cap *c, struct cap_frame *f)
             cap__fmt(c->err, "%s: read error after %llu frames: %s", c->name,
                      (unsigned long long)c->frames, pcap_geterr(c->p));
         else
-            cap__read_error(c, offset);
+            cap__read_error(c, c->is_stdin ? -1 : cap__locate_frame(c->name, c->frames + 1));
         return CAP_ERROR;
     }
 }

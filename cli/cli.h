@@ -43,6 +43,8 @@ int cli_engine_option(struct cli_engine_args *a, int c, const char *arg);
         "no-ndpi", no_argument, 0, 1007                                                            \
     }
 extern const char cli_engine_help[];
+/** Prints a command's help followed by the shared flow-table options; returns EXIT_OK. */
+int cli_help_with_engine(const char *help);
 
 /** One capture source being analysed into the database. */
 struct cli_run {

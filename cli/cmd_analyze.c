@@ -246,10 +246,7 @@ int cmd_analyze(int argc, char **argv)
             quiet = 1;
             break;
         case 'h':
-            fputs(help, stdout);
-            fputs("\n", stdout);
-            fputs(cli_engine_help, stdout);
-            return EXIT_OK;
+            return cli_help_with_engine(help);
         default:
             fputs(help, stderr);
             return EXIT_USAGE;

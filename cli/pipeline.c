@@ -20,6 +20,14 @@ const char cli_engine_help[] =
     "      --ndpi-packets N     packets per flow given to nDPI before giving up (default 24)\n"
     "      --no-ndpi            do not classify flows with nDPI (faster; 'app' stays empty)\n";
 
+int cli_help_with_engine(const char *help)
+{
+    fputs(help, stdout);
+    fputs("\n", stdout);
+    fputs(cli_engine_help, stdout);
+    return EXIT_OK;
+}
+
 int cli_parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
     char *end;

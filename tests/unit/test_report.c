@@ -12,25 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "report/rep.h"
 #include "store/sto.h"
 
-#define T0_NS 1700000000123456000ull /* 2023-11-14T22:13:20.123456Z */
+#include "records.h"
+
 #define SHA "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-
-#define assert_near(a, b, eps) assert_near_((a), (b), (eps), __LINE__)
-
-static void assert_near_(double a, double b, double eps, int line)
-{
-    double d = a > b ? a - b : b - a;
-
-    if (!(d <= eps))
-        fail_msg("line %d: %.9f != %.9f (eps %g)", line, a, b, eps);
-}
 
 struct fixture {
     char dir[64];
@@ -42,87 +32,6 @@ struct fixture {
 };
 
 /* ---- flow records ---- */
-
-static void set4(struct dis_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
-{
-    memset(a, 0, sizeof *a);
-    a->family = 4;
-    a->b[0] = x;
-    a->b[1] = y;
-    a->b[2] = z;
-    a->b[3] = w;
-}
-
-static void set6(struct dis_addr *a, uint8_t last)
-{
-    memset(a, 0, sizeof *a);
-    a->family = 6;
-    a->b[0] = 0x20;
-    a->b[1] = 0x01;
-    a->b[2] = 0x0d;
-    a->b[3] = 0xb8;
-    a->b[15] = last;
-}
-
-static struct dis_flow_rec tcp_flow(void)
-{
-    struct dis_flow_rec f;
-
-    memset(&f, 0, sizeof f);
-    f.proto = DIS_IPPROTO_TCP;
-    f.ipver = 4;
-    set4(&f.orig, 10, 0, 0, 5);
-    set4(&f.resp, 93, 184, 216, 34);
-    f.orig_port = 51000;
-    f.resp_port = 443;
-    f.first_ns = T0_NS;
-    f.last_ns = T0_NS + 1500000000ull;
-    f.pkts[0] = 10;
-    f.pkts[1] = 8;
-    f.bytes[0] = 1200;
-    f.bytes[1] = 5000;
-    f.payload[0] = 517;
-    f.payload[1] = 4200;
-    f.ttl_min[0] = f.ttl_max[0] = 64;
-    f.ttl_min[1] = 52;
-    f.ttl_max[1] = 53;
-    f.rtt_ns = 12345000;
-    f.state = DIS_CS_SF;
-    snprintf(f.history, sizeof f.history, "ShADadFf");
-    snprintf(f.app, sizeof f.app, "TLS");
-    snprintf(f.category, sizeof f.category, "Web");
-    f.end = DIS_END_IDLE;
-    return f;
-}
-
-static struct dis_flow_rec udp6_flow(void)
-{
-    struct dis_flow_rec f;
-
-    memset(&f, 0, sizeof f);
-    f.proto = DIS_IPPROTO_UDP;
-    f.ipver = 6;
-    set6(&f.orig, 1);
-    set6(&f.resp, 2);
-    f.orig_port = 5353;
-    f.resp_port = 3478;
-    f.first_ns = T0_NS + 2000000000ull;
-    f.last_ns = T0_NS + 2250000000ull;
-    f.pkts[0] = 3;
-    f.bytes[0] = 300;
-    f.payload[0] = 156;
-    f.ttl_min[0] = f.ttl_max[0] = 255;
-    f.rtt_ns = -1;
-    snprintf(f.app, sizeof f.app, "STUN");
-    f.icmp_errors = 1;
-    f.icmp_type = 1;
-    f.icmp_code = 4;
-    set6(&f.icmp_from, 2);
-    f.icmp_first_ns = T0_NS + 2100000000ull;
-    f.vlan = 100;
-    f.end = DIS_END_CAPTURE;
-    return f;
-}
 
 /* A TCP attempt nobody answered, with an application name full of terminal controls. */
 static struct dis_flow_rec s0_flow(void)
@@ -159,17 +68,11 @@ static int setup(void **state)
     struct dis_flow_rec f1 = tcp_flow(), f2 = udp6_flow(), f3 = s0_flow();
 
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_report.XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/ss.db", fx->dir);
+    tmpdb_make("test_report", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path);
     fx->db = sto_open(fx->path, STO_READ_WRITE, err);
     assert_non_null(fx->db);
 
-    memset(&c, 0, sizeof c);
-    c.source = "-";
-    c.kind = "file";
-    c.linktype = "EN10MB";
-    c.linktype_num = 1;
+    c = file_capture_rec("-", NULL, "EN10MB", 1);
     assert_int_equal(sto_capture_begin(fx->db, &c), 0);
     fx->cap_file = c.id;
     c.first_ns = T0_NS;
@@ -182,12 +85,7 @@ static int setup(void **state)
     assert_int_equal(sto_flow_add(fx->db, c.id, &f2), 0);
     assert_int_equal(sto_flow_add(fx->db, c.id, &f3), 0);
 
-    memset(&c, 0, sizeof c);
-    c.source = "/srv/a.pcap";
-    c.kind = "file";
-    c.sha256 = SHA;
-    c.linktype = "RAW";
-    c.linktype_num = 101;
+    c = file_capture_rec("/srv/a.pcap", SHA, "RAW", 101);
     assert_int_equal(sto_capture_begin(fx->db, &c), 0);
     fx->cap_live = c.id;
     assert_int_equal(sto_close(fx->db, err), 0);
@@ -201,15 +99,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    char err[SS_ERRBUF_SIZE], p[128];
-    const char *sfx[] = {"", "-wal", "-shm"};
+    char err[SS_ERRBUF_SIZE];
 
     sto_close(fx->db, err);
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", fx->path, sfx[i]);
-        unlink(p);
-    }
-    rmdir(fx->dir);
+    tmpdb_remove(fx->dir, fx->path);
     free(fx->out);
     free(fx);
     return 0;
@@ -243,29 +136,35 @@ static json_t *run_json(struct fixture *fx, const struct rep_opts *o)
     return root;
 }
 
-static const char *jstr(const json_t *o, const char *k)
+/* The member @p k of @p o, which must be there. */
+static const json_t *jget(const json_t *o, const char *k)
 {
     const json_t *v = json_object_get(o, k);
 
     assert_non_null(v);
+    return v;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const json_t *v = jget(o, k);
+
     assert_true(json_is_string(v));
     return json_string_value(v);
 }
 
 static json_int_t jint(const json_t *o, const char *k)
 {
-    const json_t *v = json_object_get(o, k);
+    const json_t *v = jget(o, k);
 
-    assert_non_null(v);
     assert_true(json_is_integer(v));
     return json_integer_value(v);
 }
 
 static double jreal(const json_t *o, const char *k)
 {
-    const json_t *v = json_object_get(o, k);
+    const json_t *v = jget(o, k);
 
-    assert_non_null(v);
     assert_true(json_is_real(v));
     return json_real_value(v);
 }

@@ -18,18 +18,7 @@
 
 #include "store/sto.h"
 
-#define T0_NS 1700000000123456000ull /* 2023-11-14T22:13:20.123456Z */
-
-/* cmocka's assert_float_equal compares as float: too coarse for epoch seconds. */
-#define assert_near(a, b, eps) assert_near_((a), (b), (eps), __LINE__)
-
-static void assert_near_(double a, double b, double eps, int line)
-{
-    double d = a > b ? a - b : b - a;
-
-    if (!(d <= eps))
-        fail_msg("line %d: %.9f != %.9f (eps %g)", line, a, b, eps);
-}
+#include "records.h"
 
 struct fixture {
     char dir[64];
@@ -41,9 +30,7 @@ static int setup(void **state)
     struct fixture *fx = calloc(1, sizeof *fx);
 
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_store.XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/ss.db", fx->dir);
+    tmpdb_make("test_store", fx->dir, sizeof fx->dir, fx->path, sizeof fx->path);
     *state = fx;
     return 0;
 }
@@ -52,109 +39,23 @@ static int teardown(void **state)
 {
     struct fixture *fx = *state;
     char p[128];
-    const char *sfx[] = {"", "-wal", "-shm", "-journal"};
 
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(p, sizeof p, "%s%s", fx->path, sfx[i]);
-        unlink(p);
-    }
     snprintf(p, sizeof p, "%s/junk", fx->dir);
     unlink(p);
-    rmdir(fx->dir);
+    tmpdb_remove(fx->dir, fx->path);
     free(fx);
     return 0;
 }
 
 /* ---- flow records ---- */
 
-static void set4(struct dis_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
+/* The shared UDP flow, with the history and category the flow table would give it. */
+static struct dis_flow_rec udp6_flow_full(void)
 {
-    memset(a, 0, sizeof *a);
-    a->family = 4;
-    a->b[0] = x;
-    a->b[1] = y;
-    a->b[2] = z;
-    a->b[3] = w;
-}
+    struct dis_flow_rec f = udp6_flow();
 
-/* 2001:db8::<last> */
-static void set6(struct dis_addr *a, uint8_t last)
-{
-    memset(a, 0, sizeof *a);
-    a->family = 6;
-    a->b[0] = 0x20;
-    a->b[1] = 0x01;
-    a->b[2] = 0x0d;
-    a->b[3] = 0xb8;
-    a->b[15] = last;
-}
-
-/* TCP 10.0.0.5:51000 -> 93.184.216.34:443, SF, 1.5 s, RTT 12.345 ms. */
-static struct dis_flow_rec tcp_flow(void)
-{
-    struct dis_flow_rec f;
-
-    memset(&f, 0, sizeof f);
-    f.id = 1;
-    f.proto = DIS_IPPROTO_TCP;
-    f.ipver = 4;
-    set4(&f.orig, 10, 0, 0, 5);
-    set4(&f.resp, 93, 184, 216, 34);
-    f.orig_port = 51000;
-    f.resp_port = 443;
-    f.first_ns = T0_NS;
-    f.last_ns = T0_NS + 1500000000ull;
-    f.pkts[0] = 10;
-    f.pkts[1] = 8;
-    f.bytes[0] = 1200;
-    f.bytes[1] = 5000;
-    f.payload[0] = 517;
-    f.payload[1] = 4200;
-    f.ttl_min[0] = 64;
-    f.ttl_max[0] = 64;
-    f.ttl_min[1] = 52;
-    f.ttl_max[1] = 53;
-    f.rtt_ns = 12345000;
-    f.state = DIS_CS_SF;
-    snprintf(f.history, sizeof f.history, "ShADadFf");
-    snprintf(f.app, sizeof f.app, "TLS");
-    snprintf(f.category, sizeof f.category, "Web");
-    f.end = DIS_END_IDLE;
-    return f;
-}
-
-/* UDP [2001:db8::1]:5353 -> [2001:db8::2]:3478, one-way, one ICMPv6 port unreachable, VLAN 100. */
-static struct dis_flow_rec udp6_flow(void)
-{
-    struct dis_flow_rec f;
-
-    memset(&f, 0, sizeof f);
-    f.id = 2;
-    f.proto = DIS_IPPROTO_UDP;
-    f.ipver = 6;
-    set6(&f.orig, 1);
-    set6(&f.resp, 2);
-    f.orig_port = 5353;
-    f.resp_port = 3478;
-    f.first_ns = T0_NS + 2000000000ull;
-    f.last_ns = T0_NS + 2250000000ull;
-    f.pkts[0] = 3;
-    f.bytes[0] = 300;
-    f.payload[0] = 156;
-    f.ttl_min[0] = 255;
-    f.ttl_max[0] = 255;
-    f.rtt_ns = -1;
-    f.state = DIS_CS_NONE;
     snprintf(f.history, sizeof f.history, "D");
-    snprintf(f.app, sizeof f.app, "STUN");
     snprintf(f.category, sizeof f.category, "Network");
-    f.icmp_errors = 1;
-    f.icmp_type = 1;
-    f.icmp_code = 4;
-    set6(&f.icmp_from, 2);
-    f.icmp_first_ns = T0_NS + 2100000000ull;
-    f.vlan = 100;
-    f.end = DIS_END_CAPTURE;
     return f;
 }
 
@@ -186,17 +87,12 @@ static struct dis_flow_rec icmp_flow(void)
     return f;
 }
 
+/* The capture of fill(): a file of 123456 bytes, Ethernet, analysed by version 9.9.9. */
 static struct sto_capture file_capture(const char *sha)
 {
-    struct sto_capture c;
+    struct sto_capture c = file_capture_rec("/captures/class 3b.pcapng", sha, "EN10MB", 1);
 
-    memset(&c, 0, sizeof c);
-    c.source = "/captures/class 3b.pcapng";
-    c.kind = "file";
-    c.sha256 = sha;
     c.file_bytes = 123456;
-    c.linktype = "EN10MB";
-    c.linktype_num = 1;
     c.version = "9.9.9";
     return c;
 }
@@ -207,7 +103,7 @@ static struct sto_db *fill(const char *path, const char *sha, int64_t *cap_id)
     char err[SS_ERRBUF_SIZE];
     struct sto_db *db = sto_open(path, STO_READ_WRITE, err);
     struct sto_capture c = file_capture(sha);
-    struct dis_flow_rec f1 = tcp_flow(), f2 = udp6_flow(), f3 = icmp_flow();
+    struct dis_flow_rec f1 = tcp_flow(), f2 = udp6_flow_full(), f3 = icmp_flow();
 
     assert_non_null(db);
     assert_int_equal(sto_capture_begin(db, &c), 0);
@@ -590,7 +486,7 @@ static void test_batch_commits(void **state)
     char err[SS_ERRBUF_SIZE];
     struct sto_db *db = sto_open(fx->path, STO_READ_WRITE, err), *rd;
     struct sto_capture c = file_capture(NULL);
-    struct dis_flow_rec f = udp6_flow();
+    struct dis_flow_rec f = udp6_flow_full();
 
     assert_non_null(db);
     sto_set_batch(db, 100);
