@@ -24,11 +24,10 @@ static int count_flow(void *user, const struct dis_flow_rec *rec)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const int linktypes[] = {DIS_LINKTYPE_ETHERNET, DIS_LINKTYPE_RAW,
-                                    DIS_LINKTYPE_LINUX_SLL, DIS_LINKTYPE_LINUX_SLL2,
-                                    DIS_LINKTYPE_NULL,     DIS_LINKTYPE_LOOP,
-                                    DIS_LINKTYPE_PPP,      DIS_LINKTYPE_IPV4,
-                                    DIS_LINKTYPE_IPV6};
+    static const int linktypes[] = {
+        DIS_LINKTYPE_ETHERNET,   DIS_LINKTYPE_RAW,  DIS_LINKTYPE_LINUX_SLL,
+        DIS_LINKTYPE_LINUX_SLL2, DIS_LINKTYPE_NULL, DIS_LINKTYPE_LOOP,
+        DIS_LINKTYPE_PPP,        DIS_LINKTYPE_IPV4, DIS_LINKTYPE_IPV6};
     if (size < 1)
         return 0;
     int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];

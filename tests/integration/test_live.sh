@@ -15,8 +15,9 @@ ns="ss-live-$$"
 tmp=$(mktemp -d)
 cleanup() { ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-if ! ip netns add "$ns" 2>/dev/null; then
-    echo "SKIP: cannot create a network namespace here"
+if ! ip netns add "$ns" 2>/dev/null || ! ip netns exec "$ns" true 2>/dev/null; then
+    echo "SKIP: cannot create or enter a network namespace here (a chroot or container?):"
+    echo "SKIP: the live capture test did not run"
     exit 77
 fi
 ip netns exec "$ns" ip link set lo up
