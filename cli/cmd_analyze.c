@@ -198,8 +198,8 @@ static int analyze_one(struct sto_db *db, const char *path, const struct dis_eng
                !strcmp(status, "complete")    ? ""
                : !strcmp(status, "truncated") ? " (file truncated: kept what came before)"
                                               : " (interrupted)");
-        printf("  flows: %llu (%llu tcp, %llu udp, %llu other); %llu ICMP errors matched to "
-               "their flows\n",
+        printf("  flows: %llu (%llu tcp, %llu udp, %llu other); ICMP errors matched to the "
+               "flow they quote: %llu\n",
                (unsigned long long)run.flows, (unsigned long long)run.flows_tcp,
                (unsigned long long)run.flows_udp, (unsigned long long)run.flows_other,
                (unsigned long long)st.icmp_errors_matched);
