@@ -29,20 +29,33 @@ int cli_parse_time(const char *opt, const char *s, double *out);
 /** Engine options that analyze and capture share (--max-flows, timeouts, nDPI). */
 struct cli_engine_args {
     struct dis_engine_opts eo;
+    const char *ca_bundle; /**< --ca-bundle: extra trusted CAs (PEM) besides the system's */
+    int no_verify;         /**< --no-verify: do not verify certificate chains */
 };
 /** Handles one shared engine option; returns 1 if @p c was one, 0 if not, -1 on a bad value. */
 int cli_engine_option(struct cli_engine_args *a, int c, const char *arg);
 /** The getopt_long entries and help text for the shared engine options. */
-#define CLI_ENGINE_LONGOPTS                                                                        \
-    {"max-flows", required_argument, 0, 1001}, {"tcp-timeout", required_argument, 0, 1002},        \
-        {"tcp-est-timeout", required_argument, 0, 1003},                                           \
-        {"udp-timeout", required_argument, 0, 1004},                                               \
-        {"other-timeout", required_argument, 0, 1005},                                             \
-        {"ndpi-packets", required_argument, 0, 1006},                                              \
-    {                                                                                              \
-        "no-ndpi", no_argument, 0, 1007                                                            \
-    }
+/* clang-format off */
+#define CLI_ENGINE_LONGOPTS                                   \
+    {"max-flows", required_argument, 0, 1001},                \
+    {"tcp-timeout", required_argument, 0, 1002},              \
+    {"tcp-est-timeout", required_argument, 0, 1003},          \
+    {"udp-timeout", required_argument, 0, 1004},              \
+    {"other-timeout", required_argument, 0, 1005},            \
+    {"ndpi-packets", required_argument, 0, 1006},             \
+    {"no-ndpi", no_argument, 0, 1007},                        \
+    {"ca-bundle", required_argument, 0, 1008},                \
+    {"no-verify", no_argument, 0, 1009}
+/* clang-format on */
 extern const char cli_engine_help[];
+/**
+ * Loads the trust store for certificate verification into a->eo.x509_store: the system's
+ * (OpenSSL default paths) plus --ca-bundle. Returns 0, or -1 with @p err (unreadable bundle).
+ */
+int cli_trust_store_load(struct cli_engine_args *a, char err[SS_ERRBUF_SIZE]);
+/** Frees what cli_trust_store_load() loaded. */
+void cli_trust_store_free(struct cli_engine_args *a);
+
 /** Prints a command's help followed by the shared flow-table options; returns EXIT_OK. */
 int cli_help_with_engine(const char *help);
 

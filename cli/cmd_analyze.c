@@ -208,6 +208,10 @@ static int analyze_one(struct sto_db *db, const char *path, const struct dis_eng
                (unsigned long long)st.non_ip, (unsigned long long)st.truncated,
                (unsigned long long)st.malformed, (unsigned long long)st.frag_unmatched,
                (unsigned long long)run.cap.warnings);
+        printf("  messages: %llu STUN/TURN (%llu relayed inside TURN), %llu ChannelData, %llu "
+               "DNS\n",
+               (unsigned long long)st.stun_msgs, (unsigned long long)st.stun_inner,
+               (unsigned long long)st.channeldata, (unsigned long long)st.dns_msgs);
         printf("  flow table: peak %u flows held (cap %u), %llu evicted to make room\n",
                st.flows_active_max, eo->max_flows, (unsigned long long)st.flows_evicted);
         printf("  stored as capture %lld (%.2f s, %.0f packets/s)\n", (long long)run.cap.id, secs,
@@ -227,6 +231,7 @@ int cmd_analyze(int argc, char **argv)
     const char *dbpath = CLI_DEFAULT_DB;
     int force = 0, quiet = 0, c;
     struct cli_engine_args ea;
+    memset(&ea, 0, sizeof ea);
     dis_engine_defaults(&ea.eo);
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:fqh", longopts, NULL)) != -1) {
@@ -258,9 +263,14 @@ int cmd_analyze(int argc, char **argv)
     }
 
     char err[SS_ERRBUF_SIZE];
+    if (cli_trust_store_load(&ea, err) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", err);
+        return EXIT_RUNTIME;
+    }
     struct sto_db *db = sto_open(dbpath, STO_READ_WRITE, err);
     if (!db) {
         fprintf(stderr, "sensoscope: %s\n", err);
+        cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
     }
     struct sigaction sa;
@@ -278,6 +288,7 @@ int cmd_analyze(int argc, char **argv)
         else if (r > 0)
             tot.skipped++;
     }
+    cli_trust_store_free(&ea);
     if (sto_close(db, err) < 0) {
         fprintf(stderr, "sensoscope: %s: %s\n", dbpath, err);
         return EXIT_RUNTIME;

@@ -77,6 +77,7 @@ int cmd_capture(int argc, char **argv)
     uint32_t duration = 0, count = 0, snaplen = 0, buffer = 0, commit_s = 5;
     int promisc = 1, quiet = 0, list = 0, c;
     struct cli_engine_args ea;
+    memset(&ea, 0, sizeof ea);
     dis_engine_defaults(&ea.eo);
     char errbuf[SS_ERRBUF_SIZE];
     optind = 1;
@@ -162,9 +163,14 @@ int cmd_capture(int argc, char **argv)
                                .promisc = promisc,
                                .immediate = 1,
                                .filter = filter};
+    if (cli_trust_store_load(&ea, errbuf) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", errbuf);
+        return EXIT_RUNTIME;
+    }
     struct cap *cp = cap_open_live(iface, &lo, errbuf);
     if (!cp) {
         fprintf(stderr, "sensoscope: %s\n", errbuf);
+        cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
     }
     if (errbuf[0])
@@ -174,6 +180,7 @@ int cmd_capture(int argc, char **argv)
     if (!db) {
         fprintf(stderr, "sensoscope: %s\n", errbuf);
         cap_close(cp);
+        cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
     }
     struct cli_run run;
@@ -190,12 +197,14 @@ int cmd_capture(int argc, char **argv)
         fprintf(stderr, "sensoscope: %s: %s\n", dbpath, sto_errstr(db));
         cap_close(cp);
         sto_close(db, NULL);
+        cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
     }
     if (cli_run_start(&run, &ea.eo, errbuf) < 0) {
         fprintf(stderr, "sensoscope: %s\n", errbuf);
         cap_close(cp);
         sto_close(db, NULL);
+        cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
     }
 
@@ -290,5 +299,6 @@ int cmd_capture(int argc, char **argv)
                 (unsigned long long)run.flows_udp, (unsigned long long)run.flows_other,
                 (unsigned long long)run.cap.drops, (long long)run.cap.id);
     }
+    cli_trust_store_free(&ea);
     return rc;
 }

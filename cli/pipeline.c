@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
 #include "cli.h"
 
 const char cli_engine_help[] =
@@ -18,7 +21,11 @@ const char cli_engine_help[] =
     "      --udp-timeout S      idle timeout of UDP flows (default 120)\n"
     "      --other-timeout S    idle timeout of ICMP and other flows (default 60)\n"
     "      --ndpi-packets N     packets per flow given to nDPI before giving up (default 24)\n"
-    "      --no-ndpi            do not classify flows with nDPI (faster; 'app' stays empty)\n";
+    "      --no-ndpi            do not classify flows with nDPI (faster; 'app' stays empty)\n"
+    "Certificates:\n"
+    "      --ca-bundle FILE     also trust the CA certificates in FILE (PEM), e.g. the school's\n"
+    "                           own CA; the system trust store is always used\n"
+    "      --no-verify          do not verify TLS certificate chains (chain_valid stays null)\n";
 
 int cli_help_with_engine(const char *help)
 {
@@ -101,9 +108,45 @@ int cli_engine_option(struct cli_engine_args *a, int c, const char *arg)
     case 1007:
         o->use_ndpi = 0;
         return 1;
+    case 1008:
+        a->ca_bundle = arg;
+        return 1;
+    case 1009:
+        a->no_verify = 1;
+        return 1;
     default:
         return 0;
     }
+}
+
+int cli_trust_store_load(struct cli_engine_args *a, char err[SS_ERRBUF_SIZE])
+{
+    a->eo.x509_store = NULL;
+    if (a->no_verify)
+        return 0;
+    X509_STORE *st = X509_STORE_new();
+    if (!st) {
+        snprintf(err, SS_ERRBUF_SIZE, "out of memory creating the certificate trust store");
+        return -1;
+    }
+    /* The system store (e.g. /etc/ssl/certs); a system without one simply trusts nothing. */
+    X509_STORE_set_default_paths(st);
+    if (a->ca_bundle && X509_STORE_load_file(st, a->ca_bundle) != 1) {
+        unsigned long e = ERR_get_error();
+        snprintf(err, SS_ERRBUF_SIZE, "--ca-bundle %s: cannot load CA certificates: %s",
+                 a->ca_bundle, e ? ERR_reason_error_string(e) : "no certificate in the file");
+        X509_STORE_free(st);
+        return -1;
+    }
+    ERR_clear_error();
+    a->eo.x509_store = st;
+    return 0;
+}
+
+void cli_trust_store_free(struct cli_engine_args *a)
+{
+    X509_STORE_free(a->eo.x509_store);
+    a->eo.x509_store = NULL;
 }
 
 static int on_flow(void *user, const struct dis_flow_rec *rec)
@@ -123,10 +166,23 @@ static int on_flow(void *user, const struct dis_flow_rec *rec)
     return 0;
 }
 
+static int on_event(void *user, const struct dis_event *ev)
+{
+    struct cli_run *run = user;
+    if (sto_event_add(run->db, run->cap.id, ev) < 0) {
+        run->store_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
 int cli_run_start(struct cli_run *run, const struct dis_engine_opts *eo, char err[SS_ERRBUF_SIZE])
 {
     run->eng = dis_engine_new(eo, on_flow, run, err);
-    return run->eng ? 0 : -1;
+    if (!run->eng)
+        return -1;
+    dis_engine_set_event_cb(run->eng, on_event, run);
+    return 0;
 }
 
 int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * engine.c - the dissect stage's per-packet path: decode the frame, find or create its flow,
- * count it, track TCP state, classify the first packets with nDPI, match ICMP errors and later
- * IP fragments to the flow they belong to, and expire idle flows as capture time advances.
+ * count it, track TCP state, hand its payload to the application dissectors (app_udp.c,
+ * app_tcp.c), classify the first packets with nDPI, match ICMP errors and later IP fragments to
+ * the flow they belong to, and expire idle flows as capture time advances.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_int.h"
+#include "cert_cache_int.h"
 #include "dissect/engine.h"
 #include "flow_int.h"
 #include "ndpi_adapter.h"
@@ -34,6 +37,12 @@ struct dis_engine {
     uint64_t next_id;
     uint64_t now_ns, last_expire_ns;
     struct frag_slot *frags;
+    dis_event_cb ev_cb;
+    void *ev_user;
+    struct dis_dns_map *dns_map;
+    struct dis_stun_msg *stun_outer, *stun_inner; /* parse scratch */
+    struct dis_dns_msg *dns_msg;                  /* parse scratch */
+    struct cert_cache *certs;                     /* decoded TLS certificates, shared */
 };
 
 void dis_engine_defaults(struct dis_engine_opts *o)
@@ -45,9 +54,63 @@ void dis_engine_defaults(struct dis_engine_opts *o)
     o->udp_timeout = 120;
     o->other_timeout = 60;
     o->ndpi_max_packets = 24;
+    o->stun_per_flow = 1000;
+    o->dns_map_size = 16384;
+    o->tcp_reasm_cap = 32768;
+    o->event_kinds = DIS_EV_KINDS_ALL;
 #ifdef SS_WITH_NDPI
     o->use_ndpi = 1;
 #endif
+}
+
+/*
+ * The host name of a flow (DESIGN.md "Attribution"), in order: the TLS SNI, the HTTP CONNECT
+ * target, the name its initiator asked DNS for to get the responder's address (an answer that
+ * came after the flow began did not cause it), the leaf certificate's name.
+ */
+static void attribute(struct dis_engine *e, struct ft_flow *f)
+{
+    char buf[DIS_TLS_NAME_SIZE];
+    const char *name = NULL;
+    if (f->rec.host[0])
+        return;
+    if (f->app) {
+        name = app_tcp_name(f, APP_NAME_SNI, buf, sizeof buf);
+        if (!name)
+            name = app_tcp_name(f, APP_NAME_CONNECT, buf, sizeof buf);
+    }
+    struct dis_dns_map_result r;
+    if (!name && e->dns_map &&
+        dis_dns_map_lookup(e->dns_map, &f->rec.orig, &f->rec.resp, f->rec.first_ns, &r) &&
+        r.answered_ns <= f->rec.first_ns)
+        name = r.name;
+    if (!name && f->app)
+        name = app_tcp_name(f, APP_NAME_CERT, buf, sizeof buf);
+    /* a valid name has at most 253 characters; escaped odd bytes may make it longer */
+    if (name)
+        snprintf(f->rec.host, sizeof f->rec.host, "%.255s", name);
+}
+
+/* The application-layer context for packet @p p (NULL when the flow ends) of direction @p dir. */
+static void app_ctx_make(struct dis_engine *e, struct ft_flow *f, const struct dis_pkt *p, int dir,
+                         uint64_t ts, struct app_ctx *a)
+{
+    *a = (struct app_ctx){.f = f,
+                          .p = p,
+                          .dir = dir,
+                          .ts = ts,
+                          .st = &e->st,
+                          .cb = e->ev_cb,
+                          .user = e->ev_user,
+                          .ev_kinds = e->o.event_kinds,
+                          .stun_cap = e->o.stun_per_flow,
+                          .reasm_cap = e->o.tcp_reasm_cap,
+                          .x509_store = e->o.x509_store,
+                          .certs = e->certs,
+                          .dns_map = e->dns_map,
+                          .outer = e->stun_outer,
+                          .inner = e->stun_inner,
+                          .dns = e->dns_msg};
 }
 
 /* A flow leaves the table: finish its classification and state, hand the record on. */
@@ -62,10 +125,20 @@ static int emit(void *ctx, struct ft_flow *f, enum dis_flow_end why)
     }
     if (f->rec.proto == DIS_IPPROTO_TCP)
         f->rec.state = ft_tcp_conn_state(f);
+    attribute(e, f);
     f->rec.end = why;
     e->st.flows_ended++;
     if (why == DIS_END_EVICTED)
         e->st.flows_evicted++;
+    /* The TLS summary goes out before the record, and the TCP state is freed either way. */
+    int rc = 0;
+    if (f->app) {
+        struct app_ctx a;
+        app_ctx_make(e, f, NULL, DIS_DIR_ORIG, e->now_ns, &a);
+        rc = app_tcp_end(&a);
+    }
+    if (rc < 0)
+        return rc;
     return e->cb ? e->cb(e->user, &f->rec) : 0;
 }
 
@@ -95,6 +168,21 @@ struct dis_engine *dis_engine_new(const struct dis_engine_opts *o, dis_flow_cb c
         if (!e->ndpi)
             goto fail;
     }
+    e->stun_outer = malloc(sizeof *e->stun_outer);
+    e->stun_inner = malloc(sizeof *e->stun_inner);
+    e->dns_msg = malloc(sizeof *e->dns_msg);
+    if (!e->stun_outer || !e->stun_inner || !e->dns_msg) {
+        snprintf(err, SS_ERRBUF_SIZE, "out of memory creating the engine");
+        goto fail;
+    }
+    e->certs = cert_cache_new(0, err);
+    if (!e->certs)
+        goto fail;
+    if (o->dns_map_size) {
+        e->dns_map = dis_dns_map_new(o->dns_map_size, 0x5e1f0bad5eedULL, err);
+        if (!e->dns_map)
+            goto fail;
+    }
     return e;
 fail:
     dis_engine_free(e);
@@ -105,13 +193,20 @@ void dis_engine_free(struct dis_engine *e)
 {
     if (!e)
         return;
-    /* Flows not flushed are dropped, but their nDPI state is still released. */
+    /* Flows not flushed are dropped (no record, no event), but their nDPI and TCP
+     * application state is still released. */
     if (e->ft) {
         e->cb = NULL;
+        e->ev_cb = NULL;
         (void)ft_flush(e->ft, DIS_END_CAPTURE);
         ft_free(e->ft);
     }
     dis_ndpi_free(e->ndpi);
+    dis_dns_map_free(e->dns_map);
+    cert_cache_free(e->certs); /* after the flows: they held references into it */
+    free(e->stun_outer);
+    free(e->stun_inner);
+    free(e->dns_msg);
     free(e->frags);
     free(e);
 }
@@ -368,8 +463,20 @@ int dis_engine_packet(struct dis_engine *e, int linktype, uint64_t ts_ns, const 
     count(f, dir, &p, ts_ns);
     if (p.frag && p.frag_first)
         frag_remember(e, &p, &k);
-    if (p.proto == DIS_IPPROTO_TCP)
+    if (p.proto == DIS_IPPROTO_TCP) {
         ft_tcp_update(f, dir, p.tcp_flags, p.seq, p.payload_len, ts_ns);
+        struct app_ctx a;
+        app_ctx_make(e, f, &p, dir, ts_ns, &a);
+        rc = app_tcp(&a);
+        if (rc < 0)
+            return rc;
+    } else if (p.proto == DIS_IPPROTO_UDP) {
+        struct app_ctx a;
+        app_ctx_make(e, f, &p, dir, ts_ns, &a);
+        rc = app_udp(&a);
+        if (rc < 0)
+            return rc;
+    }
     classify(e, f, &p, ts_ns);
     ft_touch(e->ft, f, flow_class(f));
     return 0;
@@ -386,6 +493,12 @@ int dis_engine_tick(struct dis_engine *e, uint64_t now_ns)
 int dis_engine_flush(struct dis_engine *e)
 {
     return ft_flush(e->ft, DIS_END_CAPTURE);
+}
+
+void dis_engine_set_event_cb(struct dis_engine *e, dis_event_cb cb, void *user)
+{
+    e->ev_cb = cb;
+    e->ev_user = user;
 }
 
 void dis_engine_get_stats(const struct dis_engine *e, struct dis_engine_stats *st)

@@ -10,6 +10,7 @@
 #include "dissect/flow.h"
 
 struct dis_ndpi_flow;
+struct app_tcp;
 
 /** Idle classes: each has its own timeout and its own list ordered by last activity. */
 enum ft_class { FT_TCP_EST = 0, FT_TCP, FT_UDP, FT_OTHER, FT_NCLASS };
@@ -48,6 +49,13 @@ struct ft_flow {
     bool syn_seen[2];
     uint64_t syn_ns;    /**< time of the first SYN from the originator */
     uint16_t hist_seen; /**< letters already in the history (bit per letter and side) */
+
+    /* application layer */
+    uint32_t stun_reported; /**< STUN events reported (capped per flow) */
+    bool turn_seen;         /**< a TURN method was seen: ChannelData is expected */
+    bool app_tcp_off;       /**< TCP: the stream is not one we parse, or parsing ended */
+    struct app_tcp *app;    /**< TCP application state (app_tcp.c), made at the first payload
+                                 that needs it; freed by app_tcp_end() when the flow leaves */
 
     /* nDPI */
     struct dis_ndpi_flow *ndpi;

@@ -3,7 +3,8 @@
 #
 # make-mini.sh — build the "mini" capture: a small, reproducible pcapng plus its ground truth.
 #
-#   sudo lab/make-mini.sh        → pcaps/mini.pcapng, pcaps/mini.truth.tsv (overwritten)
+#   sudo lab/make-mini.sh        → pcaps/mini.pcapng, pcaps/mini.truth.tsv and the lab CA's
+#                                  certificate pcaps/mini.ca.pem (overwritten, together)
 #
 # Four network namespaces, all private to this run (names ssmini-<pid>-*); nothing is
 # connected to the host's own network, so no packet can leave them:
@@ -25,6 +26,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 OUT_PCAP=$ROOT/pcaps/mini.pcapng
 OUT_TRUTH=$ROOT/pcaps/mini.truth.tsv
+OUT_CA=$ROOT/pcaps/mini.ca.pem   # the lab CA's certificate (public; the key is never kept)
 T_START=$(date +%s.%N)
 
 elapsed() { awk -v a="$(date +%s.%N)" -v b="$T_START" 'BEGIN { printf "%.1f", a - b }'; }
@@ -412,4 +414,5 @@ size=$(stat -c %s "$CAP")
 mkdir -p "$ROOT/pcaps"
 install -m 0644 "$CAP" "$OUT_PCAP"
 install -m 0644 "$WORK/mini.truth.tsv" "$OUT_TRUTH"
+install -m 0644 "$WORK/ca.crt" "$OUT_CA"
 log "wrote ${OUT_PCAP#"$ROOT"/} ($size bytes, $n_pkts packets) and ${OUT_TRUTH#"$ROOT"/} (${#ROWS[@]} flows)"

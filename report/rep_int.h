@@ -42,6 +42,10 @@ void rep__bytes(int64_t n, char *buf, size_t len);
 /** Formats a duration in seconds: "0.8 ms", "1.234 s", "2m03s", "1h02m". */
 void rep__duration(double secs, char *buf, size_t len);
 
+/** The name of TLS AlertDescription @p desc in the IANA registry (RFC 8446 §6, RFC 5246 §7.2):
+ *  "handshake_failure", "unknown_ca", ...; NULL for a value without a name. */
+const char *rep__tls_alert_name(int desc);
+
 /** The two renderers. Return 0, or -1 with @p err set (database error) or with @p err empty
  *  and @c w->err set (write error). */
 int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err);

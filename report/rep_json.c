@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rep_json.c - the JSON report of DESIGN.md "Machine-readable output" (documented in
- * docs/json.md). Each record is built as a jansson object, written and freed at once; the
+ * docs/json.md): captures, flows, TLS, STUN, DNS, HTTP CONNECT, and the arrays still to be
+ * filled. Each record is built as a jansson object, written and freed at once; the
  * enclosing object, arrays and commas are written here, so memory does not grow with the
  * number of flows. One record per line.
  */
 #include "rep_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -20,14 +22,14 @@
 #define REP__JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
 
 /* The arrays that later issues fill; written empty so consumers can rely on them. */
-static const char *const rep__empty_arrays[] = {"tls",      "stun",      "dns",  "sessions",
-                                                "verdicts", "checklist", "hosts"};
+static const char *const rep__empty_arrays[] = {"sessions", "verdicts", "checklist", "hosts"};
 
 struct rep__jctx {
     struct rep__out *w;
-    size_t n;  /* records written in the current array */
-    int oom;   /* building a record failed */
-    char *err; /* caller's SS_ERRBUF_SIZE buffer */
+    struct sto_db *db; /* for the nested walk of DNS answers */
+    size_t n;          /* records written in the current array */
+    int oom;           /* building a record failed */
+    char *err;         /* caller's SS_ERRBUF_SIZE buffer */
 };
 
 /* A JSON string of @p s; null for NULL. Text that is not valid UTF-8 (later: names taken from
@@ -172,6 +174,331 @@ static int rep__flow_cb(void *user, const struct sto_flow_row *r)
     rep__set(c, o, "icmp_first", rep__jtime(icmp ? r->icmp_first : 0));
     rep__set(c, o, "end_reason", rep__jstr_opt(r->end_reason));
     rep__set(c, o, "vlan", json_integer(r->vlan));
+    rep__set(c, o, "flow_seq", r->flow_seq > 0 ? json_integer(r->flow_seq) : json_null());
+    rep__set(c, o, "stun_msgs", json_integer(r->stun_msgs));
+    rep__set(c, o, "stun_dropped", json_integer(r->stun_dropped));
+    return rep__emit(c, o);
+}
+
+/* An integer that the store gives as -1 when absent: null then. */
+static json_t *rep__jopt(int64_t v)
+{
+    return v >= 0 ? json_integer(v) : json_null();
+}
+
+/* A mnemonic, or the number it stands for when the store kept only the number ("65280"). */
+static json_t *rep__jname_or_num(const char *s)
+{
+    size_t n = s ? strspn(s, "0123456789") : 0;
+
+    if (s && n > 0 && n < 10 && s[n] == '\0')
+        return json_integer(strtol(s, NULL, 10));
+    return rep__jstr(s);
+}
+
+/* An array of the space-separated words of @p list ([] for NULL): addresses, ALPN names,
+ * SANs (each shorter than 512 bytes). */
+static json_t *rep__jwords(struct rep__jctx *c, const char *list)
+{
+    json_t *a = json_array();
+    char buf[512];
+
+    if (!a)
+        return NULL;
+    while (list && *list) {
+        size_t n = strcspn(list, " ");
+
+        if (n > 0 && n < sizeof buf) {
+            memcpy(buf, list, n);
+            buf[n] = '\0';
+            if (json_array_append_new(a, rep__jstr(buf)) != 0)
+                c->oom = 1;
+        }
+        list += n;
+        list += strspn(list, " ");
+    }
+    return a;
+}
+
+static int rep__stun_cb(void *user, const struct sto_stun_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "flow", json_integer(r->flow_seq));
+    rep__set(c, o, "ts", json_real(r->ts));
+    rep__set(c, o, "transport", rep__jstr(r->transport));
+    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "sport", json_integer(r->sport));
+    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dport", json_integer(r->dport));
+    /* The contract names seven methods; any other (GOOG-PING, RFC 6062, ...) is its number. */
+    bool named = r->method_name && r->method >= 0x001 && r->method <= 0x009 && r->method != 0x002 &&
+                 r->method != 0x005;
+    rep__set(c, o, "method", named ? rep__jstr(r->method_name) : json_integer(r->method));
+    rep__set(c, o, "method_code", json_integer(r->method));
+    rep__set(c, o, "class", rep__jstr(r->cls));
+    rep__set(c, o, "txid", rep__jstr(r->txid));
+    rep__set(c, o, "username", rep__jstr(r->username));
+    rep__set(c, o, "realm", rep__jstr(r->realm));
+    rep__set(c, o, "software", rep__jstr(r->software));
+    rep__set(c, o, "error_code", rep__jopt(r->error_code));
+    rep__set(c, o, "error_reason", rep__jstr(r->error_reason));
+    rep__set(c, o, "mapped", rep__jstr(r->mapped));
+    rep__set(c, o, "relayed", rep__jstr(r->relayed));
+    rep__set(c, o, "peer", rep__jstr(r->peer));
+    rep__set(c, o, "mapped_all", rep__jwords(c, r->mapped_all));
+    rep__set(c, o, "relayed_all", rep__jwords(c, r->relayed_all));
+    rep__set(c, o, "peer_all", rep__jwords(c, r->peer_all));
+    rep__set(c, o, "priority", rep__jopt(r->priority));
+    rep__set(c, o, "use_candidate", json_boolean(r->use_candidate));
+    rep__set(c, o, "ice_role", rep__jstr(r->ice_role));
+    rep__set(c, o, "lifetime", rep__jopt(r->lifetime));
+    rep__set(c, o, "channel_number", rep__jopt(r->channel_number));
+    rep__set(c, o, "requested_transport", rep__jopt(r->requested_transport));
+    rep__set(c, o, "fingerprint", rep__jstr(r->fingerprint));
+    rep__set(c, o, "integrity", json_boolean(r->integrity));
+    rep__set(c, o, "classic", json_boolean(r->classic));
+    rep__set(c, o, "inner", json_boolean(r->inner));
+    rep__set(c, o, "inner_channel",
+             r->inner_channel > 0 ? json_integer(r->inner_channel) : json_null());
+    rep__set(c, o, "anomalies", json_integer(r->anomalies));
+    return rep__emit(c, o);
+}
+
+/* Collects the answers of one DNS transaction into an array. */
+struct rep__janswers {
+    struct rep__jctx *c;
+    json_t *a;
+};
+
+static int rep__answer_cb(void *user, const struct sto_dns_answer_row *r)
+{
+    struct rep__janswers *x = user;
+    json_t *o = json_object();
+
+    rep__set(x->c, o, "name", rep__jstr(r->name));
+    rep__set(x->c, o, "type", rep__jname_or_num(r->type));
+    rep__set(x->c, o, "ttl", json_integer(r->ttl));
+    rep__set(x->c, o, "data", rep__jstr(r->data));
+    if (!o || json_array_append_new(x->a, o) != 0)
+        x->c->oom = 1;
+    return x->c->oom;
+}
+
+static int rep__dns_cb(void *user, const struct sto_dns_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+    struct rep__janswers x = {.c = c, .a = json_array()};
+    int rc;
+
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "flow", json_integer(r->flow_seq));
+    rep__set(c, o, "ts", json_real(r->ts));
+    rep__set(c, o, "transport", rep__jstr(r->transport));
+    rep__set(c, o, "client", rep__jstr(r->client));
+    rep__set(c, o, "client_port", json_integer(r->client_port));
+    rep__set(c, o, "server", rep__jstr(r->server));
+    rep__set(c, o, "server_port", json_integer(r->server_port));
+    rep__set(c, o, "txid", json_integer(r->txid));
+    rep__set(c, o, "qname", rep__jstr(r->qname));
+    rep__set(c, o, "qtype", rep__jname_or_num(r->qtype));
+    rep__set(c, o, "rcode", rep__jname_or_num(r->rcode));
+    rep__set(c, o, "query_ts", rep__jtime(r->query_ts));
+    rep__set(c, o, "response_ts", rep__jtime(r->response_ts));
+    rep__set(c, o, "answer_count", json_integer(r->answers));
+    if (!x.a) {
+        c->oom = 1;
+    } else {
+        rc = sto_each_dns_answer(c->db, r->id, rep__answer_cb, &x);
+        if (rc < 0) {
+            json_decref(o);
+            json_decref(x.a);
+            return -1; /* the walk returns it; the store's message is reported */
+        }
+    }
+    rep__set(c, o, "answers", x.a);
+    return rep__emit(c, o);
+}
+
+/* ---- TLS and HTTP CONNECT ---- */
+
+/* The contract's version: "1.0".."1.3" (a TLS 1.3 draft is "1.3"), null for anything else
+ * (SSL 3.0, unknown values: see version_name). */
+static json_t *rep__jtls_version(const char *v)
+{
+    static const char *const known[] = {"1.0", "1.1", "1.2", "1.3"};
+
+    if (!v)
+        return json_null();
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(v, known[i]))
+            return json_string(known[i]);
+    if (!strncmp(v, "1.3-draft", 9))
+        return json_string("1.3");
+    return json_null();
+}
+
+/* true for a chain that verified, false for one that did not, null when not verified. */
+static json_t *rep__jchain_valid(const char *chain)
+{
+    if (chain && !strcmp(chain, "valid"))
+        return json_true();
+    if (chain && !strcmp(chain, "invalid"))
+        return json_false();
+    return json_null();
+}
+
+/* {"ts", "level", "desc", "desc_name", "from", "encrypted", "before_established"} of the first
+ * fatal alert, or null. */
+static json_t *rep__jtls_alert(struct rep__jctx *c, const struct sto_tls_row *r)
+{
+    json_t *o;
+
+    if (!r->alert_from)
+        return json_null();
+    o = json_object();
+    rep__set(c, o, "ts", rep__jtime(r->alert_ts));
+    rep__set(c, o, "level", rep__jopt(r->alert_level));
+    rep__set(c, o, "desc", rep__jopt(r->alert_desc));
+    rep__set(c, o, "desc_name",
+             rep__jstr(r->alert_desc >= 0 ? rep__tls_alert_name(r->alert_desc) : NULL));
+    rep__set(c, o, "from", rep__jstr(r->alert_from));
+    rep__set(c, o, "encrypted", json_boolean(r->alert_encrypted > 0));
+    rep__set(c, o, "before_established", json_boolean(r->alert_before_established > 0));
+    return o;
+}
+
+/* {"target", "port", "status", "first_status"} of a tunnelled connection, or null. */
+static json_t *rep__jtls_proxy(struct rep__jctx *c, const struct sto_tls_row *r)
+{
+    json_t *o;
+
+    if (!r->in_tunnel)
+        return json_null();
+    o = json_object();
+    rep__set(c, o, "target", rep__jstr(r->proxy_target));
+    rep__set(c, o, "port", r->proxy_port > 0 ? json_integer(r->proxy_port) : json_null());
+    rep__set(c, o, "status", r->proxy_status > 0 ? json_integer(r->proxy_status) : json_null());
+    rep__set(c, o, "first_status",
+             r->proxy_first_status > 0 ? json_integer(r->proxy_first_status) : json_null());
+    return o;
+}
+
+/* Collects the certificates of one TLS connection into an array. */
+struct rep__jcerts {
+    struct rep__jctx *c;
+    json_t *a;
+};
+
+static int rep__cert_cb(void *user, const struct sto_tls_cert_row *r)
+{
+    struct rep__jcerts *x = user;
+    json_t *o = json_object();
+
+    rep__set(x->c, o, "subject", rep__jstr(r->subject));
+    rep__set(x->c, o, "issuer", rep__jstr(r->issuer));
+    rep__set(x->c, o, "sha256", rep__jstr(r->sha256));
+    rep__set(x->c, o, "not_before", r->readable ? json_real(r->not_before) : json_null());
+    rep__set(x->c, o, "not_after", r->readable ? json_real(r->not_after) : json_null());
+    rep__set(x->c, o, "sans", rep__jwords(x->c, r->sans));
+    rep__set(x->c, o, "san_total", json_integer(r->san_total));
+    rep__set(x->c, o, "self_issued", json_boolean(r->self_issued));
+    rep__set(x->c, o, "readable", json_boolean(r->readable));
+    if (!o || json_array_append_new(x->a, o) != 0)
+        x->c->oom = 1;
+    return x->c->oom;
+}
+
+static int rep__tls_cb(void *user, const struct sto_tls_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+    struct rep__jcerts x = {.c = c, .a = json_array()};
+    int bad = r->chain && strcmp(r->chain, "valid") != 0;
+
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "flow", json_integer(r->flow_seq));
+    rep__set(c, o, "ts", json_real(r->ts));
+    rep__set(c, o, "transport", rep__jstr(r->transport));
+    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "sport", json_integer(r->sport));
+    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dport", json_integer(r->dport));
+    rep__set(c, o, "sni", rep__jstr(r->sni));
+    rep__set(c, o, "version", rep__jtls_version(r->version));
+    rep__set(c, o, "version_name", rep__jstr(r->version));
+    rep__set(c, o, "client_version", rep__jstr(r->client_version));
+    rep__set(c, o, "client_max_version", rep__jstr(r->client_max_version));
+    rep__set(c, o, "cipher", rep__jstr(r->cipher));
+    rep__set(c, o, "alpn", rep__jwords(c, r->alpn));
+    rep__set(c, o, "server_alpn", rep__jstr(r->server_alpn));
+    /* As Zeek and Suricata: ja3 / ja3s are the MD5 hashes, the strings are extras. */
+    rep__set(c, o, "ja3", rep__jstr(r->ja3_md5));
+    rep__set(c, o, "ja3_string", rep__jstr(r->ja3));
+    rep__set(c, o, "ja3s", rep__jstr(r->ja3s_md5));
+    rep__set(c, o, "ja3s_string", rep__jstr(r->ja3s));
+    rep__set(c, o, "ja4", rep__jstr(r->ja4));
+    rep__set(c, o, "client_hellos", json_integer(r->client_hellos));
+    rep__set(c, o, "hrr", json_boolean(r->hrr));
+    rep__set(c, o, "server_hello_ts", rep__jtime(r->server_hello_ts));
+    rep__set(c, o, "established", json_boolean(r->established));
+    rep__set(c, o, "established_ts", rep__jtime(r->established_ts));
+    rep__set(c, o, "client_appdata_ts", rep__jtime(r->client_appdata_ts));
+    rep__set(c, o, "server_appdata_ts", rep__jtime(r->server_appdata_ts));
+    rep__set(c, o, "alerts", json_integer(r->alerts));
+    rep__set(c, o, "alert", rep__jtls_alert(c, r));
+    rep__set(c, o, "cert_subject", rep__jstr(r->cert_subject));
+    rep__set(c, o, "cert_issuer", rep__jstr(r->cert_issuer));
+    rep__set(c, o, "cert_sha256", rep__jstr(r->cert_sha256));
+    rep__set(c, o, "chain_valid", rep__jchain_valid(r->chain));
+    rep__set(c, o, "chain", rep__jstr(r->chain));
+    rep__set(c, o, "chain_error", rep__jstr(bad ? r->verify_reason : NULL));
+    rep__set(c, o, "verify_error", rep__jopt(bad ? r->verify_error : -1));
+    rep__set(c, o, "certs_total", json_integer(r->certs_total));
+    rep__set(c, o, "client_cert", json_boolean(r->client_cert));
+    rep__set(c, o, "proxy", rep__jtls_proxy(c, r));
+    rep__set(c, o, "hello_flags", json_integer(r->hello_flags));
+    rep__set(c, o, "flags", json_integer(r->flags));
+    rep__set(c, o, "midstream", json_boolean(r->midstream));
+    if (!x.a) {
+        c->oom = 1;
+    } else if (r->certs > 0 && sto_each_tls_cert(c->db, r->id, rep__cert_cb, &x) < 0) {
+        json_decref(o);
+        json_decref(x.a);
+        return -1; /* the walk returns it; the store's message is reported */
+    }
+    rep__set(c, o, "certs", x.a);
+    return rep__emit(c, o);
+}
+
+static int rep__http_connect_cb(void *user, const struct sto_http_connect_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "flow", json_integer(r->flow_seq));
+    rep__set(c, o, "ts", json_real(r->ts));
+    rep__set(c, o, "transport", rep__jstr(r->transport));
+    rep__set(c, o, "client", rep__jstr(r->client));
+    rep__set(c, o, "client_port", json_integer(r->client_port));
+    rep__set(c, o, "proxy", rep__jstr(r->proxy));
+    rep__set(c, o, "proxy_port", json_integer(r->proxy_port));
+    rep__set(c, o, "target", rep__jstr(r->target));
+    rep__set(c, o, "target_port", json_integer(r->target_port));
+    rep__set(c, o, "status", rep__jopt(r->status));
+    rep__set(c, o, "reason", rep__jstr(r->reason));
+    rep__set(c, o, "proxy_authenticate", rep__jstr(r->proxy_authenticate));
+    rep__set(c, o, "proxy_authorization", json_boolean(r->proxy_authorization));
+    rep__set(c, o, "authorization_scheme", rep__jstr(r->authorization_scheme));
+    rep__set(c, o, "user_agent", rep__jstr(r->user_agent));
     return rep__emit(c, o);
 }
 
@@ -187,7 +514,7 @@ static int rep__walk_result(struct rep__jctx *c, struct sto_db *db, int rc)
 
 int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err)
 {
-    struct rep__jctx c = {.w = w, .n = 0, .oom = 0, .err = err};
+    struct rep__jctx c = {.w = w, .db = db, .n = 0, .oom = 0, .err = err};
     json_t *version = json_string(SS_VERSION_STRING);
 
     if (!version) {
@@ -208,6 +535,27 @@ int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
 
     rep__array_open(&c, "flows");
     if (rep__walk_result(&c, db, sto_each_flow(db, &o->filter, rep__flow_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    rep__array_open(&c, "tls");
+    if (rep__walk_result(&c, db, sto_each_tls(db, &o->filter, rep__tls_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    rep__array_open(&c, "stun");
+    if (rep__walk_result(&c, db, sto_each_stun(db, &o->filter, rep__stun_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    rep__array_open(&c, "dns");
+    if (rep__walk_result(&c, db, sto_each_dns(db, &o->filter, rep__dns_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    rep__array_open(&c, "http_connect");
+    if (rep__walk_result(&c, db, sto_each_http_connect(db, &o->filter, rep__http_connect_cb, &c)) <
+        0)
         return -1;
     rep__array_close(&c);
 

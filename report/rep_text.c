@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rep_text.c - the text report for a terminal: captures, totals, top applications and the flow
- * table with aligned columns. Every string from the database is escaped (rep__escape), since
- * names will come from packets. The table is walked twice: once to size the columns, once to
- * print, so memory does not grow with the number of flows.
+ * rep_text.c - the text report for a terminal: captures, totals, top applications, the flow
+ * table with aligned columns, and summaries of TLS, STUN/TURN and DNS. Every string from the
+ * database is escaped (rep__escape), since names will come from packets. The table is walked twice:
+ * once to size the columns, once to print, so memory does not grow with the number of flows.
  */
 #include "rep_int.h"
 
@@ -197,6 +197,437 @@ static int rep__check(struct sto_db *db, struct rep__out *w, int rc, char *err)
     return w->err ? -1 : 0;
 }
 
+/* ---- STUN/TURN and DNS summaries ---- */
+
+#define REP__TOP_ADDRS 10 /* addresses listed per kind */
+#define REP__TOP_FAILS 20 /* failed names listed */
+#define REP__W_METHOD 16  /* "createpermission" */
+#define REP__W_CLASS 10   /* "indication" */
+#define REP__W_RCODE 8    /* "NXDOMAIN", "SERVFAIL" */
+
+/* State of the summary walks: totals in a first pass, lines in the second. */
+struct rep__sctx {
+    struct rep__out *w;
+    int64_t total;         /* messages / transactions / failures */
+    int64_t shown;         /* items printed in the current list */
+    int64_t hidden;        /* items not printed (beyond the limit) */
+    const char *kind;      /* "relayed" or "mapped": the address list being written */
+    size_t c_name, c_type; /* failure table: column widths */
+    int print;             /* second pass */
+};
+
+static int rep__stun_count_cb(void *user, const struct sto_stun_count_row *r)
+{
+    struct rep__sctx *x = user;
+    char m[32], cls[32], n[24], in[24];
+    size_t wm, wc;
+
+    if (!x->print) {
+        x->total += r->messages;
+        return 0;
+    }
+    if (r->method_name)
+        wm = rep__escape(r->method_name, m, sizeof m);
+    else
+        wm = (size_t)snprintf(m, sizeof m, "%d", r->method);
+    wc = rep__escape(r->cls, cls, sizeof cls);
+    snprintf(n, sizeof n, "%lld", (long long)r->messages);
+    snprintf(in, sizeof in, "%lld", (long long)r->inner);
+    rep__puts(x->w, "  ");
+    rep__cell(x->w, m, wm, REP__W_METHOD, 0, "", "");
+    rep__cell(x->w, cls, wc, REP__W_CLASS, 0, "", "");
+    rep__cell(x->w, n, strlen(n), strlen("MESSAGES"), 1, "", "");
+    rep__printf(x->w, "%*s\n", (int)strlen("IN TURN"), in);
+    return x->w->err ? 1 : 0;
+}
+
+/* One line per address kind: "  relayed: a (n), b (m), ... and 3 more". */
+static void rep__addr_line_end(struct rep__sctx *x)
+{
+    if (!x->kind)
+        return;
+    if (x->hidden)
+        rep__printf(x->w, ", and %lld more", (long long)x->hidden);
+    rep__puts(x->w, "\n");
+}
+
+static int rep__stun_addr_cb(void *user, const struct sto_stun_addr_row *r)
+{
+    struct rep__sctx *x = user;
+    char addr[96];
+
+    if (!x->kind || !r->kind || strcmp(x->kind, r->kind) != 0) {
+        rep__addr_line_end(x);
+        /* The store gives "relayed", then "mapped"; keep our own static copy of the name. */
+        x->kind = r->kind && !strcmp(r->kind, "relayed") ? "relayed" : "mapped";
+        x->shown = x->hidden = 0;
+        rep__printf(x->w, "  %s:%*s", x->kind, (int)(9 - strlen(x->kind)), "");
+    }
+    if (x->shown >= REP__TOP_ADDRS) {
+        x->hidden++;
+        return 0;
+    }
+    rep__escape(r->addr, addr, sizeof addr);
+    rep__printf(x->w, "%s%s (%lld)", x->shown ? ", " : "", addr, (long long)r->messages);
+    x->shown++;
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__stun_section(struct sto_db *db, struct rep__tctx *t, char *err)
+{
+    struct rep__sctx x = {.w = t->w};
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    int rc;
+
+    rc = sto_each_stun_count(db, &t->o->filter, rep__stun_count_cb, &x);
+    if (rep__check(db, t->w, rc, err) < 0)
+        return -1;
+    rep__printf(t->w, "\n%sSTUN/TURN%s (%lld messages)\n", bold, reset, (long long)x.total);
+    if (x.total == 0) {
+        rep__puts(t->w, "  none\n");
+        return t->w->err ? -1 : 0;
+    }
+    rep__printf(t->w, "  %s", bold);
+    rep__cell(t->w, "METHOD", 6, REP__W_METHOD, 0, "", "");
+    rep__cell(t->w, "CLASS", 5, REP__W_CLASS, 0, "", "");
+    rep__printf(t->w, "MESSAGES  IN TURN%s\n", reset);
+    x.print = 1;
+    rc = sto_each_stun_count(db, &t->o->filter, rep__stun_count_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    rc = sto_each_stun_addr(db, &t->o->filter, rep__stun_addr_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    rep__addr_line_end(&x);
+    return t->w->err ? -1 : 0;
+}
+
+static int rep__dns_rcode_cb(void *user, const struct sto_dns_count_row *r)
+{
+    struct rep__sctx *x = user;
+    char rc[32];
+
+    if (!x->print) {
+        x->total += r->transactions;
+        return 0;
+    }
+    rep__escape(r->rcode ? r->rcode : "unanswered", rc, sizeof rc);
+    rep__printf(x->w, "%s%s %lld", x->shown++ ? ", " : "  response codes: ", rc,
+                (long long)r->transactions);
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__dns_fail_cb(void *user, const struct sto_dns_count_row *r)
+{
+    struct rep__sctx *x = user;
+    char rcode[32], name[256], type[32], n[24];
+    size_t wr, wn, wt;
+
+    if (x->shown >= REP__TOP_FAILS) {
+        x->hidden++;
+        return 0;
+    }
+    x->shown++;
+    wr = rep__escape(r->rcode, rcode, sizeof rcode);
+    wn = rep__escape(r->qname ? r->qname : "-", name, sizeof name);
+    wt = rep__escape(r->qtype ? r->qtype : "-", type, sizeof type);
+    if (!x->print) {
+        x->c_name = rep__max(x->c_name, wn);
+        x->c_type = rep__max(x->c_type, wt);
+        return 0;
+    }
+    snprintf(n, sizeof n, "%lld", (long long)r->transactions);
+    rep__puts(x->w, "    ");
+    rep__cell(x->w, rcode, wr, REP__W_RCODE, 0, "", "");
+    rep__cell(x->w, name, wn, x->c_name, 0, "", "");
+    rep__cell(x->w, type, wt, x->c_type, 0, "", "");
+    rep__printf(x->w, "%s\n", n);
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__dns_section(struct sto_db *db, struct rep__tctx *t, char *err)
+{
+    struct rep__sctx x = {.w = t->w};
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    int rc;
+
+    rc = sto_each_dns_rcode(db, &t->o->filter, rep__dns_rcode_cb, &x);
+    if (rep__check(db, t->w, rc, err) < 0)
+        return -1;
+    rep__printf(t->w, "\n%sDNS%s (%lld transactions)\n", bold, reset, (long long)x.total);
+    if (x.total == 0) {
+        rep__puts(t->w, "  none\n");
+        return t->w->err ? -1 : 0;
+    }
+    x.print = 1;
+    rc = sto_each_dns_rcode(db, &t->o->filter, rep__dns_rcode_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    rep__puts(t->w, "\n");
+
+    /* Pass 1 sizes the name and type columns of the failures shown. */
+    x.print = 0;
+    x.shown = x.hidden = 0;
+    x.c_name = strlen("NAME");
+    x.c_type = strlen("TYPE");
+    rc = sto_each_dns_failure(db, &t->o->filter, rep__dns_fail_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    if (x.shown == 0)
+        return t->w->err ? -1 : 0;
+    rep__printf(t->w, "  failed names:\n    %s", bold);
+    rep__cell(t->w, "RCODE", 5, REP__W_RCODE, 0, "", "");
+    rep__cell(t->w, "NAME", 4, x.c_name, 0, "", "");
+    rep__cell(t->w, "TYPE", 4, x.c_type, 0, "", "");
+    rep__printf(t->w, "COUNT%s\n", reset);
+    x.print = 1;
+    x.shown = x.hidden = 0;
+    rc = sto_each_dns_failure(db, &t->o->filter, rep__dns_fail_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    if (x.hidden)
+        rep__printf(t->w, "    ... %lld more names not shown\n", (long long)x.hidden);
+    return t->w->err ? -1 : 0;
+}
+
+/* ---- TLS ---- */
+
+#define REP__TOP_SNIS 10   /* server names listed */
+#define REP__TOP_LEAVES 20 /* leaf certificates listed */
+#define REP__TOP_ALERTS 10 /* kinds of alert listed */
+
+/* "name n, name n, ..., and k more" lists of the TLS section. */
+struct rep__tlsctx {
+    struct rep__out *w;
+    int64_t shown, hidden, limit;
+};
+
+static int rep__tls_count_cb(void *user, const struct sto_tls_count_row *r, const char *none)
+{
+    struct rep__tlsctx *x = user;
+    char name[DIS_TLS_SNI_SIZE + 64];
+
+    if (x->limit && x->shown >= x->limit) {
+        x->hidden++;
+        return 0;
+    }
+    rep__escape(r->name ? r->name : none, name, sizeof name);
+    rep__printf(x->w, "%s%s %lld", x->shown++ ? ", " : "", name, (long long)r->connections);
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__tls_version_cb(void *user, const struct sto_tls_count_row *r)
+{
+    return rep__tls_count_cb(user, r, "no ServerHello");
+}
+
+static int rep__tls_sni_cb(void *user, const struct sto_tls_count_row *r)
+{
+    return rep__tls_count_cb(user, r, "(none)");
+}
+
+/* The value of hex digit @p c, or -1. */
+static int rep__hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The value of attribute @p key ("CN", "O") of the RFC 2253 name @p dn, unescaped ("\\," is a
+ * comma, "\\XX" a hex byte), into @p buf; NULL when absent. The scan is bounded by the name. */
+static const char *rep__dn_attr(const char *dn, const char *key, char *buf, size_t len)
+{
+    size_t klen = strlen(key);
+    const char *p = dn;
+
+    while (p && *p) {
+        int match = strncmp(p, key, klen) == 0 && p[klen] == '=';
+        size_t n = 0;
+
+        if (match)
+            p += klen + 1;
+        while (*p && *p != ',' && *p != '+') {
+            char ch = *p++;
+
+            if (ch == '\\' && *p) {
+                int hi = rep__hexval(p[0]), lo = hi >= 0 ? rep__hexval(p[1]) : -1;
+
+                if (lo >= 0) {
+                    ch = (char)(hi << 4 | lo);
+                    p += 2;
+                } else {
+                    ch = *p++;
+                }
+            }
+            if (match && n + 1 < len)
+                buf[n++] = ch;
+        }
+        if (match) {
+            buf[n] = '\0';
+            return buf;
+        }
+        if (*p)
+            p++;
+    }
+    return NULL;
+}
+
+/* A short form of a distinguished name for the terminal: "CN (O)", "CN", "O", else the name
+ * itself; escaped. */
+static void rep__dn_short(const char *dn, char *buf, size_t len)
+{
+    char cn[DIS_TLS_NAME_SIZE], o[DIS_TLS_NAME_SIZE], both[2 * DIS_TLS_NAME_SIZE + 4];
+    const char *c = rep__dn_attr(dn, "CN", cn, sizeof cn);
+    const char *org = rep__dn_attr(dn, "O", o, sizeof o);
+
+    if (c && org)
+        snprintf(both, sizeof both, "%s (%s)", c, org);
+    else
+        snprintf(both, sizeof both, "%s", c ? c : org ? org : dn);
+    rep__escape(both, buf, len);
+}
+
+static int rep__tls_leaf_cb(void *user, const struct sto_tls_leaf_row *r)
+{
+    struct rep__tlsctx *x = user;
+    char subj[DIS_TLS_NAME_SIZE + 64], iss[DIS_TLS_NAME_SIZE + 64],
+        why[DIS_TLS_VERIFY_STR_SIZE + 64];
+    const char *verdict = r->chain ? r->chain : "unverified";
+    int bad = r->chain && strcmp(r->chain, "valid") != 0;
+
+    if (x->shown >= x->limit) {
+        x->hidden++;
+        return 0;
+    }
+    x->shown++;
+    if (r->subject)
+        rep__dn_short(r->subject, subj, sizeof subj);
+    else
+        rep__escape("(unreadable certificate)", subj, sizeof subj);
+    rep__dn_short(r->issuer ? r->issuer : "?", iss, sizeof iss);
+    rep__escape(bad && r->verify_reason ? r->verify_reason : "", why, sizeof why);
+    rep__printf(x->w, "    %-10s %s", verdict, subj);
+    if (r->self_issued)
+        rep__puts(x->w, " (self-issued)");
+    else if (r->subject)
+        rep__printf(x->w, ", issued by %s", iss);
+    if (*why)
+        rep__printf(x->w, ": %s", why);
+    rep__printf(x->w, " (%lld connection%s)\n", (long long)r->connections,
+                r->connections == 1 ? "" : "s");
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__tls_alert_cb(void *user, const struct sto_tls_alert_row *r)
+{
+    struct rep__tlsctx *x = user;
+    const char *name = r->desc >= 0 ? rep__tls_alert_name(r->desc) : NULL;
+    char sni[DIS_TLS_SNI_SIZE + 64];
+
+    if (x->shown >= x->limit) {
+        x->hidden++;
+        return 0;
+    }
+    x->shown++;
+    rep__printf(x->w, "    %lld from %s: ", (long long)r->connections,
+                r->from && !strcmp(r->from, "client") ? "client" : "server");
+    if (r->encrypted)
+        rep__puts(x->w, "encrypted");
+    else
+        rep__printf(x->w, "%s (%d)", name ? name : "alert", r->desc);
+    rep__puts(x->w, r->before_established ? ", during the handshake" : ", after the handshake");
+    if (r->sni) {
+        rep__escape(r->sni, sni, sizeof sni);
+        rep__printf(x->w, ", e.g. %s", sni);
+    }
+    rep__puts(x->w, "\n");
+    return x->w->err ? 1 : 0;
+}
+
+/* Ends a list line of the TLS section. */
+static void rep__tls_list_end(struct rep__tlsctx *x)
+{
+    if (x->hidden)
+        rep__printf(x->w, ", and %lld more", (long long)x->hidden);
+    rep__puts(x->w, "\n");
+}
+
+static int rep__tls_section(struct sto_db *db, struct rep__tctx *t, char *err)
+{
+    struct rep__tlsctx x = {.w = t->w};
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    const struct sto_filter *f = &t->o->filter;
+    struct sto_tls_totals tot;
+    int rc;
+
+    if (sto_tls_totals(db, f, &tot) < 0)
+        return rep__check(db, t->w, -1, err);
+    rep__printf(t->w, "\n%sTLS%s (%lld connection%s, %lld established", bold, reset,
+                (long long)tot.connections, tot.connections == 1 ? "" : "s",
+                (long long)tot.established);
+    if (tot.hrr)
+        rep__printf(t->w, ", %lld with HelloRetryRequest", (long long)tot.hrr);
+    if (tot.tunnelled)
+        rep__printf(t->w, ", %lld through an HTTP proxy", (long long)tot.tunnelled);
+    rep__puts(t->w, ")\n");
+    if (tot.connections == 0) {
+        rep__puts(t->w, "  none\n");
+        return t->w->err ? -1 : 0;
+    }
+
+    rep__puts(t->w, "  versions: ");
+    rc = sto_each_tls_version(db, f, rep__tls_version_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    rep__tls_list_end(&x);
+
+    x.shown = x.hidden = 0;
+    x.limit = REP__TOP_SNIS;
+    rep__puts(t->w, "  server names: ");
+    rc = sto_each_tls_sni(db, f, rep__tls_sni_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    rep__tls_list_end(&x);
+
+    /* TLS 1.3 encrypts the certificate: only TLS <= 1.2 connections can show one. */
+    if (tot.with_certs == 0)
+        rep__puts(t->w, "  certificates: none seen\n");
+    else
+        rep__printf(t->w,
+                    "  certificates: %lld connection%s showed one (%lld valid, %lld invalid, "
+                    "%lld not verifiable, %lld not verified)\n",
+                    (long long)tot.with_certs, tot.with_certs == 1 ? "" : "s", (long long)tot.valid,
+                    (long long)tot.invalid, (long long)tot.errors,
+                    (long long)(tot.with_certs - tot.valid - tot.invalid - tot.errors));
+    x.shown = x.hidden = 0;
+    x.limit = REP__TOP_LEAVES;
+    rc = sto_each_tls_leaf(db, f, rep__tls_leaf_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    if (x.hidden)
+        rep__printf(t->w, "    ... %lld more certificates not shown\n", (long long)x.hidden);
+
+    if (tot.fatal_alerts == 0) {
+        rep__puts(t->w, "  fatal alerts: none\n");
+        return t->w->err ? -1 : 0;
+    }
+    rep__printf(t->w, "  fatal alerts: %lld connection%s\n", (long long)tot.fatal_alerts,
+                tot.fatal_alerts == 1 ? "" : "s");
+    x.shown = x.hidden = 0;
+    x.limit = REP__TOP_ALERTS;
+    rc = sto_each_tls_alert(db, f, rep__tls_alert_cb, &x);
+    if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    if (x.hidden)
+        rep__printf(t->w, "    ... %lld more kinds not shown\n", (long long)x.hidden);
+    return t->w->err ? -1 : 0;
+}
+
 static void rep__filter_line(struct rep__tctx *t)
 {
     const struct sto_filter *f = &t->o->filter;
@@ -220,6 +651,45 @@ static void rep__filter_line(struct rep__tctx *t)
         rep__printf(t->w, " until %s", ts);
     }
     rep__puts(t->w, "\n");
+}
+
+/* The flow table of the @p flows matching flows, sized in a first pass. */
+static int rep__flow_table(struct sto_db *db, struct rep__tctx *t, int64_t flows, char *err)
+{
+    struct rep__out *w = t->w;
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    int rc;
+
+    /* Pass 1 sizes the columns from the headers and the rows to be shown. */
+    t->c_proto = strlen("PROTO");
+    t->c_src = strlen("SRC");
+    t->c_dst = strlen("DST");
+    t->c_state = strlen("STATE");
+    t->c_pkts = strlen("PKTS OUT/IN");
+    t->c_bytes = strlen("BYTES OUT/IN");
+    t->c_dur = strlen("DURATION");
+    rc = sto_each_flow(db, &t->o->filter, rep__size_cb, t);
+    if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+
+    rep__puts(w, bold);
+    rep__cell(w, "PROTO", 5, t->c_proto, 0, "", "");
+    rep__cell(w, "SRC", 3, t->c_src, 0, "", "");
+    rep__cell(w, "DST", 3, t->c_dst, 0, "", "");
+    rep__cell(w, "STATE", 5, t->c_state, 0, "", "");
+    rep__cell(w, "PKTS OUT/IN", 11, t->c_pkts, 1, "", "");
+    rep__cell(w, "BYTES OUT/IN", 12, t->c_bytes, 1, "", "");
+    rep__cell(w, "DURATION", 8, t->c_dur, 1, "", "");
+    rep__printf(w, "APP%s\n", reset);
+
+    t->rows = 0;
+    rc = sto_each_flow(db, &t->o->filter, rep__print_cb, t);
+    if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    if (flows > t->rows)
+        rep__printf(w, "... %lld more flows not shown (limit %lld)\n", (long long)(flows - t->rows),
+                    (long long)t->limit);
+    return w->err ? -1 : 0;
 }
 
 int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err)
@@ -256,38 +726,12 @@ int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
     }
 
     rep__printf(w, "\n%sFlows%s (%lld)\n", bold, reset, (long long)tot.flows);
-    if (tot.flows == 0) {
+    if (tot.flows == 0)
         rep__puts(w, "  none\n");
-        return w->err ? -1 : 0;
-    }
-    /* Pass 1 sizes the columns from the headers and the rows to be shown. */
-    t.c_proto = strlen("PROTO");
-    t.c_src = strlen("SRC");
-    t.c_dst = strlen("DST");
-    t.c_state = strlen("STATE");
-    t.c_pkts = strlen("PKTS OUT/IN");
-    t.c_bytes = strlen("BYTES OUT/IN");
-    t.c_dur = strlen("DURATION");
-    rc = sto_each_flow(db, &o->filter, rep__size_cb, &t);
-    if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
+    else if (rep__flow_table(db, &t, tot.flows, err) < 0)
         return -1;
-
-    rep__puts(w, bold);
-    rep__cell(w, "PROTO", 5, t.c_proto, 0, "", "");
-    rep__cell(w, "SRC", 3, t.c_src, 0, "", "");
-    rep__cell(w, "DST", 3, t.c_dst, 0, "", "");
-    rep__cell(w, "STATE", 5, t.c_state, 0, "", "");
-    rep__cell(w, "PKTS OUT/IN", 11, t.c_pkts, 1, "", "");
-    rep__cell(w, "BYTES OUT/IN", 12, t.c_bytes, 1, "", "");
-    rep__cell(w, "DURATION", 8, t.c_dur, 1, "", "");
-    rep__printf(w, "APP%s\n", reset);
-
-    t.rows = 0;
-    rc = sto_each_flow(db, &o->filter, rep__print_cb, &t);
-    if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
+    if (rep__tls_section(db, &t, err) < 0 || rep__stun_section(db, &t, err) < 0 ||
+        rep__dns_section(db, &t, err) < 0)
         return -1;
-    if (tot.flows > t.rows)
-        rep__printf(w, "... %lld more flows not shown (limit %lld)\n",
-                    (long long)(tot.flows - t.rows), (long long)t.limit);
     return w->err ? -1 : 0;
 }

@@ -152,6 +152,34 @@ def test_mini_truth():
     assert n >= 5, n
 
 
+def test_tls_chain_and_ca_bundle():
+    """The lab's HTTPS server has a certificate from the lab's own CA (pcaps/mini.ca.pem):
+    untrusted by the system store alone, valid once the school adds that CA."""
+    def tls_row(db, *extra):
+        assert ss("analyze", "-q", "--db", db, *extra, mini()).returncode == 0
+        rows = [t for t in report(db)["tls"] if t["sni"] == "app.senso.cloud"]
+        assert len(rows) == 1, rows
+        return rows[0]
+    plain = tls_row(db_path("tls_plain"))
+    assert plain["version"] == "1.2", plain["version"]
+    assert plain["chain_valid"] is False, plain
+    assert plain["cert_issuer"] and "sensoscope lab CA" in plain["cert_issuer"], plain
+    assert plain["cert_subject"] and "app.senso.cloud" in plain["cert_subject"], plain
+    trusted = tls_row(db_path("tls_ca"), "--ca-bundle", os.path.join(ARGS.pcaps, "mini.ca.pem"))
+    assert trusted["chain_valid"] is True, trusted
+    assert trusted["cert_sha256"] == plain["cert_sha256"] and len(plain["cert_sha256"]) == 64
+    unverified = tls_row(db_path("tls_nover"), "--no-verify")
+    assert unverified["chain_valid"] is None, unverified
+    # the flow carries the SNI as its host name; the IPv6 connection has TLS 1.3 (no chain)
+    flows = report(db_path("tls_plain"))["flows"]
+    assert any(f["host"] == "app.senso.cloud" and f["dport"] == 443 for f in flows)
+    v6 = [t for t in report(db_path("tls_plain"))["tls"] if t["sni"] == "eu.service.signalr.net"]
+    assert len(v6) == 1 and v6[0]["version"] == "1.3" and v6[0]["chain_valid"] is None, v6
+    p = ss("analyze", "--db", db_path("tls_bad"), "--ca-bundle",
+           os.path.join(ARGS.pcaps, "mini.truth.tsv"), mini())
+    assert p.returncode == 1 and "--ca-bundle" in p.stderr, p.stderr
+
+
 def test_reanalysis_does_not_duplicate():
     db = db_path("dup")
     assert ss("analyze", "-q", "--db", db, mini()).returncode == 0

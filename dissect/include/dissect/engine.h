@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "dissect/decode.h"
+#include "dissect/events.h"
 #include "dissect/flow.h"
 #include "ss/common.h"
 
@@ -18,6 +19,16 @@ struct dis_engine_opts {
     uint32_t other_timeout;    /**< ICMP and other protocols (60) */
     uint32_t ndpi_max_packets; /**< packets per flow given to nDPI before giving up (24) */
     int use_ndpi;              /**< 1 to classify with nDPI (default when built with it) */
+    uint32_t stun_per_flow;    /**< STUN messages reported per flow; the rest are counted (1000) */
+    uint32_t dns_map_size;     /**< (client, address) -> name pairs remembered (16384) */
+    uint32_t tcp_reasm_cap;    /**< bytes reassembled per TCP direction for the content
+                                    dissectors (TLS, STUN/TURN, DNS, HTTP CONNECT), 256 at
+                                    least (32768) */
+    uint32_t event_kinds;      /**< DIS_EV_BIT()s of the event kinds the event callback gets
+                                    (DIS_EV_KINDS_ALL) */
+    void *x509_store;          /**< OpenSSL X509_STORE to verify TLS server chains against,
+                                    borrowed (must outlive the engine; only read, so it may be
+                                    shared between engines); NULL: chains are not verified */
 };
 
 /** Counters of everything the engine saw; cumulative over the engine's life. */
@@ -30,6 +41,16 @@ struct dis_engine_stats {
     uint64_t frag_unmatched;      /**< non-first fragments whose first fragment was not seen */
     uint64_t icmp_errors_matched; /**< ICMP errors matched to the flow they quote */
     uint64_t flows_created, flows_ended, flows_evicted;
+    uint64_t stun_msgs, channeldata, dns_msgs; /**< application messages parsed */
+    uint64_t stun_inner;        /**< of stun_msgs: relayed, inside ChannelData or Send/Data */
+    uint64_t tls_flows;         /**< TLS flows summarised (DIS_EV_TLS, also without a callback) */
+    uint64_t tls_sni;           /**< of tls_flows: with a ClientHello carrying an SNI */
+    uint64_t http_connects;     /**< CONNECT request/response exchanges parsed */
+    uint64_t tls_certs;         /**< server certificates received (at most 10 per flow) */
+    uint64_t tls_certs_decoded; /**< of tls_certs: decoded, not found in the engine's cache */
+    uint64_t tcp_app_states;    /**< TCP flows given per-flow application state (cumulative) */
+    uint64_t tcp_app_active;    /**< ... of which still held now */
+    uint64_t tcp_reasm_bytes, tcp_reasm_bytes_max; /**< reassembly buffers held: now, peak */
     uint32_t flows_active, flows_active_max;
 };
 
@@ -71,6 +92,14 @@ SS_MUST_CHECK int dis_engine_flush(struct dis_engine *e);
  * Expires flows idle at capture time @p now_ns (for live capture when no packet arrives).
  */
 SS_MUST_CHECK int dis_engine_tick(struct dis_engine *e, uint64_t now_ns);
+
+/**
+ * Sets the receiver of dissector events (STUN/TURN, DNS, HTTP CONNECT), called as they are
+ * parsed, before the flow they belong to ends, and of the TLS summaries, called as a TLS flow
+ * ends, just before its record; only the kinds in dis_engine_opts.event_kinds. NULL turns
+ * them off (parsing still counts and attributes).
+ */
+void dis_engine_set_event_cb(struct dis_engine *e, dis_event_cb cb, void *user);
 
 /** Current counters. */
 void dis_engine_get_stats(const struct dis_engine *e, struct dis_engine_stats *st);

@@ -67,6 +67,10 @@ struct dis_flow_rec {
     struct dis_addr icmp_from;     /**< who sent it (router or host) */
     uint64_t icmp_first_ns;
     uint16_t vlan;              /**< outermost VLAN id, 0 if untagged */
+    char host[256];             /**< attributed host name (DNS answer the client got), "" if none */
+    uint64_t channeldata;       /**< TURN ChannelData messages (both directions) */
+    uint64_t stun_msgs;         /**< STUN/TURN messages seen (outer and relayed inner) */
+    uint64_t stun_dropped;      /**< STUN messages not reported because of the per-flow cap */
     char app[DIS_APP_NAME_LEN]; /**< nDPI protocol name ("TLS", "Google.STUN"...), "" if none */
     char category[DIS_APP_NAME_LEN]; /**< nDPI category name */
     enum dis_flow_end end;

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "dissect/events.h"
 #include "dissect/flow.h"
 #include "ss/common.h"
 
@@ -78,6 +79,20 @@ SS_MUST_CHECK int sto_capture_update(struct sto_db *db, const struct sto_capture
 SS_MUST_CHECK int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_rec *f);
 
 /**
+ * Adds one engine event of capture @p capture_id (@p ev and what it points to are borrowed for
+ * the call), in the same batched transaction as the flows:
+ *  - DIS_EV_STUN: one `stun` row per message (the engine applies the per-flow cap);
+ *  - DIS_EV_DNS: a query (qr = 0) inserts a `dns` row; a response (qr = 1) completes the
+ *    newest row of the same capture, flow, DNS id and question name that has no response yet,
+ *    else it inserts a row of its own (query not seen). The kept answers go to `dns_answers`;
+ *  - DIS_EV_TLS: one `tls` row per connection, its server certificates in `certs`;
+ *  - DIS_EV_HTTP_CONNECT: one `http_connect` row per CONNECT exchange.
+ * An event counts as one row for the batch, whatever the number of statements it takes.
+ * Returns 0 or -1 (write failure as for sto_flow_add, or an unknown event kind).
+ */
+SS_MUST_CHECK int sto_event_add(struct sto_db *db, int64_t capture_id, const struct dis_event *ev);
+
+/**
  * Commits the open transaction, if any. Returns 0 or -1. When a commit fails, or SQLite rolls
  * a batch back (disk full, I/O error), the batch's rows are lost: from then on every write,
  * sto_commit() and sto_close() fail with that message, so the loss cannot go unnoticed.
@@ -95,7 +110,10 @@ void sto_set_busy_timeout(struct sto_db *db, int ms);
 
 /**
  * Filters for the read iterators; zero/NULL fields do not filter. A flow matches the time
- * window when it overlaps it (last >= since and first <= until); a capture likewise.
+ * window when it overlaps it (last >= since and first <= until); a capture likewise; a STUN
+ * message, DNS transaction, TLS connection or CONNECT exchange when its ts lies inside it. The
+ * host is a flow's src or dst, a STUN message's src or dst, a DNS transaction's client or
+ * server, a TLS connection's src or dst, a CONNECT exchange's client or proxy.
  */
 struct sto_filter {
     int64_t capture_id;  /**< only this capture (0 = all) */
@@ -117,6 +135,8 @@ struct sto_capture_row {
 /** A flow row as read back. Strings are borrowed until the callback returns. */
 struct sto_flow_row {
     int64_t id, capture_id;
+    int64_t flow_seq;  /**< the engine's number of the flow in its capture (dis_flow_rec.id);
+                            0 when unknown (rows of a schema 1 database) */
     const char *proto; /**< "tcp", "udp", "icmp", "icmp6", or the number as text */
     const char *src, *dst;
     int sport, dport;
@@ -127,14 +147,80 @@ struct sto_flow_row {
     double rtt; /**< seconds; < 0 when unknown */
     int ttl_out_min, ttl_out_max, ttl_in_min, ttl_in_max;
     const char *app, *category; /**< nDPI names or NULL */
-    const char *host, *rule;    /**< attribution (later issues); NULL for now */
-    int64_t channeldata;
+    const char *host, *rule;    /**< attribution; NULL when none */
+    int64_t channeldata;        /**< TURN ChannelData messages */
     int64_t frags, icmp_errors;
     int icmp_type, icmp_code; /**< first ICMP error quoting this flow; -1 when none */
     const char *icmp_from;    /**< who sent that error, or NULL */
     double icmp_first;        /**< when; 0 when none */
     const char *end_reason;   /**< dis_flow_end_name(), or NULL */
     int vlan;                 /**< outermost VLAN id, 0 if untagged */
+    int64_t stun_msgs;        /**< STUN/TURN messages seen in the flow (outer and inner) */
+    int64_t stun_dropped;     /**< of which not stored in `stun` (per-flow cap) */
+};
+
+/**
+ * A STUN/TURN message as read back. Strings are borrowed until the callback returns; NULL
+ * means the attribute was absent. Integers that can be absent are -1 then.
+ */
+struct sto_stun_row {
+    int64_t id, capture_id;
+    int64_t flow_seq;      /**< flows.flow_seq of the flow the message travelled on */
+    double ts;             /**< epoch seconds */
+    const char *transport; /**< "udp", "tcp" (or the IP protocol number as text) */
+    const char *src, *dst; /**< sender and receiver of this message (outer packet if inner) */
+    int sport, dport;
+    int method;              /**< 12-bit method number */
+    const char *method_name; /**< dis_stun_method_name(), or NULL: use the number */
+    const char *cls;         /**< "request", "indication", "success", "error" */
+    const char *txid;        /**< lower-case hex, 24 digits (32 for classic RFC 3489) */
+    const char *username, *realm, *software;
+    int error_code; /**< class * 100 + number; -1 without ERROR-CODE */
+    const char *error_reason;
+    /** First address of each kind as "ip:port" ("[2001:db8::1]:3478" for IPv6). */
+    const char *mapped, *relayed, *peer;
+    /** Every address of each kind, space-separated, in message order. */
+    const char *mapped_all, *relayed_all, *peer_all;
+    int64_t priority;        /**< ICE PRIORITY; -1 when absent */
+    int use_candidate;       /**< 0/1 */
+    const char *ice_role;    /**< "controlling", "controlled" or NULL */
+    int64_t lifetime;        /**< TURN LIFETIME seconds; -1 when absent */
+    int channel_number;      /**< TURN CHANNEL-NUMBER; -1 when absent */
+    int requested_transport; /**< REQUESTED-TRANSPORT protocol number; -1 when absent */
+    const char *fingerprint; /**< "ok", "bad", or NULL when absent */
+    int integrity;           /**< MESSAGE-INTEGRITY or -SHA256 present (0/1) */
+    int classic;             /**< RFC 3489 message (0/1) */
+    int inner;               /**< carried inside ChannelData or a Send/Data indication (0/1) */
+    int inner_channel;       /**< the ChannelData channel of an inner message; 0 when none */
+    uint32_t anomalies;      /**< enum dis_stun_anomaly bits */
+};
+
+/** A DNS transaction (query and/or response) as read back. Strings borrowed as above. */
+struct sto_dns_row {
+    int64_t id, capture_id;
+    int64_t flow_seq;
+    double ts;             /**< the query's time, else the response's */
+    const char *transport; /**< "udp", "tcp" */
+    const char *client, *server;
+    int client_port, server_port;
+    int txid;           /**< DNS message id */
+    const char *qname;  /**< presentation form (dns.h escaping); NULL without a question */
+    const char *qtype;  /**< "A", "AAAA", "HTTPS", ... or the number as text */
+    const char *rcode;  /**< "NOERROR", "NXDOMAIN", ... or the number as text; NULL unanswered */
+    double query_ts;    /**< 0 when the query was not seen */
+    double response_ts; /**< 0 while unanswered */
+    int64_t answers;    /**< answer records in the response (sto_each_dns_answer gives at most
+                             DIS_DNS_MAX_ANSWERS of them) */
+};
+
+/** One answer record of a DNS transaction. Strings borrowed until the callback returns. */
+struct sto_dns_answer_row {
+    int pos;          /**< 0-based position in the answer section */
+    const char *name; /**< owner name */
+    const char *type; /**< "A", "CNAME", ... or the number as text */
+    int64_t ttl;      /**< seconds */
+    const char *data; /**< A/AAAA: address; CNAME, DNAME, NS, PTR: target; SVCB/HTTPS:
+                           "priority target key=value ..."; NULL for other types */
 };
 
 /**
@@ -155,6 +241,236 @@ typedef int (*sto_flow_cb)(void *user, const struct sto_flow_row *row);
 int sto_each_capture(struct sto_db *db, const struct sto_filter *f, sto_capture_cb cb, void *user);
 /** Calls @p cb for each flow matching @p f, ordered by first time then id. As above. */
 int sto_each_flow(struct sto_db *db, const struct sto_filter *f, sto_flow_cb cb, void *user);
+
+typedef int (*sto_stun_cb)(void *user, const struct sto_stun_row *row);
+typedef int (*sto_dns_cb)(void *user, const struct sto_dns_row *row);
+typedef int (*sto_dns_answer_cb)(void *user, const struct sto_dns_answer_row *row);
+
+/**
+ * Calls @p cb for each STUN/TURN message matching @p f (capture; host = src or dst; since /
+ * until on ts), ordered by ts then id. Returns 0, the callback's non-zero value, or -1.
+ */
+int sto_each_stun(struct sto_db *db, const struct sto_filter *f, sto_stun_cb cb, void *user);
+
+/**
+ * Calls @p cb for each DNS transaction matching @p f (capture; host = client or server; since /
+ * until on ts), ordered by ts then id. Returns 0, the callback's non-zero value, or -1.
+ * The callback may call sto_each_dns_answer() for the row's answers.
+ */
+int sto_each_dns(struct sto_db *db, const struct sto_filter *f, sto_dns_cb cb, void *user);
+
+/** Calls @p cb for each answer of the DNS transaction @p dns_id, in answer order. As above. */
+int sto_each_dns_answer(struct sto_db *db, int64_t dns_id, sto_dns_answer_cb cb, void *user);
+
+/** STUN/TURN messages per method and class (text report). Strings borrowed as above. */
+struct sto_stun_count_row {
+    int method;
+    const char *method_name; /**< NULL: use the number */
+    const char *cls;
+    int64_t messages;
+    int64_t inner; /**< of which carried inside TURN */
+};
+typedef int (*sto_stun_count_cb)(void *user, const struct sto_stun_count_row *row);
+
+/** Calls @p cb per (method, class) of the messages matching @p f, by method then class
+ *  (request, indication, success, error). Returns 0, the callback's value, or -1. */
+int sto_each_stun_count(struct sto_db *db, const struct sto_filter *f, sto_stun_count_cb cb,
+                        void *user);
+
+/** A distinct address learned from STUN (text report). */
+struct sto_stun_addr_row {
+    const char *kind; /**< "relayed" or "mapped" */
+    const char *addr; /**< "ip:port" */
+    int64_t messages; /**< messages that carried it */
+    double first;     /**< the first of them, epoch seconds */
+};
+typedef int (*sto_stun_addr_cb)(void *user, const struct sto_stun_addr_row *row);
+
+/** Calls @p cb for every distinct relayed, then mapped address (every one of the *_all lists)
+ *  of the messages matching @p f, most messages first. Returns 0, the callback's value, or -1. */
+int sto_each_stun_addr(struct sto_db *db, const struct sto_filter *f, sto_stun_addr_cb cb,
+                       void *user);
+
+/** DNS transactions per response code, or per failed name (text report). */
+struct sto_dns_count_row {
+    const char *rcode;         /**< NULL: unanswered */
+    const char *qname, *qtype; /**< sto_each_dns_failure only; otherwise NULL */
+    int64_t transactions;
+};
+typedef int (*sto_dns_count_cb)(void *user, const struct sto_dns_count_row *row);
+
+/** Calls @p cb per rcode (NULL = unanswered) of the transactions matching @p f, most first.
+ *  Returns 0, the callback's value, or -1. */
+int sto_each_dns_rcode(struct sto_db *db, const struct sto_filter *f, sto_dns_count_cb cb,
+                       void *user);
+
+/** Calls @p cb per (rcode, qname, qtype) of the transactions matching @p f answered NXDOMAIN,
+ *  SERVFAIL or REFUSED, most first. Returns 0, the callback's value, or -1. */
+int sto_each_dns_failure(struct sto_db *db, const struct sto_filter *f, sto_dns_count_cb cb,
+                         void *user);
+
+/**
+ * A TLS connection as read back (one DIS_EV_TLS summary). Strings are borrowed until the
+ * callback returns; NULL means absent or unknown. Times are epoch seconds, 0 when not seen.
+ * Versions are text: "1.0".."1.3", "ssl3", "1.3-draftNN" (a TLS 1.3 draft), or "0x7e01" for
+ * other values.
+ */
+struct sto_tls_row {
+    int64_t id, capture_id;
+    int64_t flow_seq;      /**< flows.flow_seq of the flow */
+    double ts;             /**< the ClientHello (else the first TLS record seen) */
+    const char *transport; /**< "tcp" */
+    const char *src, *dst; /**< TLS client and server (the proxy, for a tunnel) */
+    int sport, dport;
+    const char *sni;
+    int client_hellos;                           /**< 2 after a HelloRetryRequest */
+    const char *client_version;                  /**< ClientHello legacy_version */
+    const char *client_max_version;              /**< highest version offered */
+    const char *version;                         /**< negotiated; NULL without ServerHello */
+    const char *cipher;                          /**< "0x1301"; NULL without ServerHello */
+    const char *alpn;                            /**< offered, space-separated */
+    const char *server_alpn;                     /**< selected */
+    const char *ja3, *ja3_md5, *ja3s, *ja3s_md5; /**< strings and their MD5s */
+    const char *ja4;
+    uint32_t hello_flags; /**< DIS_TLS_HF_* of the ClientHello */
+    int hrr;              /**< a HelloRetryRequest was seen (0/1) */
+    double server_hello_ts;
+    int established; /**< 0/1 */
+    double established_ts, client_appdata_ts, server_appdata_ts;
+    int64_t alerts;               /**< alert records, both sides */
+    double alert_ts;              /**< the first fatal alert; 0 when none */
+    int alert_level, alert_desc;  /**< -1 when none or encrypted */
+    const char *alert_from;       /**< "client", "server"; NULL when no fatal alert */
+    int alert_before_established; /**< 0/1; -1 when no fatal alert */
+    int alert_encrypted;          /**< 0/1; -1 when no fatal alert */
+    int certs_total;              /**< certificates in the server's Certificate message */
+    int64_t certs;                /**< of which stored in `certs` */
+    int client_cert;              /**< the client sent a certificate (0/1) */
+    const char *chain;            /**< "valid", "invalid", "error"; NULL when not verified */
+    int verify_error;             /**< OpenSSL X509_V_* code; -1 when none */
+    int verify_depth;             /**< depth of that error; -1 when none */
+    const char *verify_reason;    /**< its text, or why verification could not run */
+    int in_tunnel;                /**< inside an HTTP CONNECT tunnel (0/1) */
+    const char *proxy_target;     /**< CONNECT target host, or NULL */
+    int proxy_port, proxy_status; /**< 0 when not in a tunnel */
+    int proxy_first_status;       /**< the flow's first CONNECT status (407: challenged) */
+    uint32_t flags;               /**< DIS_TLS_CF_* */
+    int midstream;                /**< picked up without its SYN (0/1) */
+    const char *cert_subject;     /**< the leaf certificate's (pos 0), or NULL */
+    const char *cert_issuer;
+    const char *cert_sha256;
+};
+
+/** One server certificate of a TLS connection. Strings borrowed until the callback returns. */
+struct sto_tls_cert_row {
+    int pos;                      /**< 0 = leaf, then in the order sent */
+    const char *subject, *issuer; /**< RFC 2253 one-line; NULL when unreadable */
+    const char *sha256;           /**< SHA-256 of the DER, lower-case hex */
+    double not_before, not_after; /**< epoch seconds; meaningful when @c readable */
+    const char *sans;             /**< DNS names and IP addresses, space-separated, or NULL */
+    int64_t san_total;            /**< SANs in the certificate (sans keeps at most 16) */
+    int self_issued;              /**< subject equals issuer (0/1) */
+    int readable;                 /**< 0: the certificate did not decode; only sha256 */
+};
+
+/** One HTTP CONNECT exchange as read back. Strings borrowed until the callback returns. */
+struct sto_http_connect_row {
+    int64_t id, capture_id, flow_seq;
+    double ts;             /**< the proxy's response */
+    const char *transport; /**< "tcp" */
+    const char *client, *proxy;
+    int client_port, proxy_port;
+    const char *target; /**< the requested host (IPv6 literal without brackets) */
+    int target_port;
+    int status;                       /**< the proxy's status code; -1 when unknown */
+    const char *reason;               /**< its reason phrase */
+    const char *proxy_authenticate;   /**< scheme of the proxy's challenge, or NULL */
+    int proxy_authorization;          /**< the request carried Proxy-Authorization (0/1) */
+    const char *authorization_scheme; /**< its scheme ("Basic", "NTLM"), never credentials */
+    const char *user_agent;
+};
+
+typedef int (*sto_tls_cb)(void *user, const struct sto_tls_row *row);
+typedef int (*sto_tls_cert_cb)(void *user, const struct sto_tls_cert_row *row);
+typedef int (*sto_http_connect_cb)(void *user, const struct sto_http_connect_row *row);
+
+/**
+ * Calls @p cb for each TLS connection matching @p f (capture; host = src or dst; since / until
+ * on ts), ordered by ts then id. Returns 0, the callback's non-zero value, or -1. The callback
+ * may call sto_each_tls_cert() for the row's certificates.
+ */
+int sto_each_tls(struct sto_db *db, const struct sto_filter *f, sto_tls_cb cb, void *user);
+
+/** Calls @p cb for each certificate of the TLS connection @p tls_id, leaf first. As above. */
+int sto_each_tls_cert(struct sto_db *db, int64_t tls_id, sto_tls_cert_cb cb, void *user);
+
+/**
+ * Calls @p cb for each CONNECT exchange matching @p f (capture; host = client or proxy; since /
+ * until on ts), ordered by ts then id. Returns 0, the callback's non-zero value, or -1.
+ */
+int sto_each_http_connect(struct sto_db *db, const struct sto_filter *f, sto_http_connect_cb cb,
+                          void *user);
+
+/** TLS totals over the connections matching a filter (text report). */
+struct sto_tls_totals {
+    int64_t connections, established, hrr, tunnelled;
+    int64_t fatal_alerts;           /**< connections with a fatal alert */
+    int64_t with_certs;             /**< connections whose server certificate was seen */
+    int64_t valid, invalid, errors; /**< chain verdicts */
+};
+
+/** Fills @p t for the TLS connections matching @p f. Returns 0 or -1. */
+int sto_tls_totals(struct sto_db *db, const struct sto_filter *f, struct sto_tls_totals *t);
+
+/** TLS connections per value of one column (text report). */
+struct sto_tls_count_row {
+    const char *name; /**< the version or SNI; NULL: none */
+    int64_t connections;
+    int64_t established;
+};
+typedef int (*sto_tls_count_cb)(void *user, const struct sto_tls_count_row *row);
+
+/** Calls @p cb per negotiated version (NULL: no ServerHello) of the connections matching @p f,
+ *  most first. Returns 0, the callback's value, or -1. */
+int sto_each_tls_version(struct sto_db *db, const struct sto_filter *f, sto_tls_count_cb cb,
+                         void *user);
+/** Calls @p cb per SNI (NULL: none) of the connections matching @p f, most first, then by
+ *  name. Returns 0, the callback's value, or -1. */
+int sto_each_tls_sni(struct sto_db *db, const struct sto_filter *f, sto_tls_count_cb cb,
+                     void *user);
+
+/** Connections per leaf certificate and chain verdict (text report). */
+struct sto_tls_leaf_row {
+    const char *subject, *issuer; /**< of the leaf; NULL when unreadable */
+    const char *sha256;
+    const char *chain;         /**< "valid", "invalid", "error", or NULL (not verified) */
+    const char *verify_reason; /**< of the first such connection */
+    int self_issued;
+    int64_t connections;
+};
+typedef int (*sto_tls_leaf_cb)(void *user, const struct sto_tls_leaf_row *row);
+
+/** Calls @p cb per (leaf certificate, verdict) of the connections matching @p f: invalid and
+ *  error verdicts first, then most connections. Returns 0, the callback's value, or -1. */
+int sto_each_tls_leaf(struct sto_db *db, const struct sto_filter *f, sto_tls_leaf_cb cb,
+                      void *user);
+
+/** Connections per kind of fatal alert (text report). */
+struct sto_tls_alert_row {
+    const char *from;       /**< "client", "server" */
+    int level, desc;        /**< -1 when encrypted */
+    int encrypted;          /**< 0/1 */
+    int before_established; /**< 0/1 */
+    const char *sni;        /**< one SNI of those connections (the smallest), or NULL */
+    int64_t connections;
+};
+typedef int (*sto_tls_alert_cb)(void *user, const struct sto_tls_alert_row *row);
+
+/** Calls @p cb per (sender, level, description, encrypted, before the handshake end) of the
+ *  fatal alerts of the connections matching @p f, most first. Returns 0, the callback's value,
+ *  or -1. */
+int sto_each_tls_alert(struct sto_db *db, const struct sto_filter *f, sto_tls_alert_cb cb,
+                       void *user);
 
 /** Totals for summaries. */
 struct sto_totals {
