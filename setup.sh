@@ -5,7 +5,7 @@
 #   ./setup.sh          install what is missing, build, analyse the bundled demo capture and
 #                       print its report
 #   ./setup.sh test     install what is missing, build, run every test (normal build, then
-#                       ASan+UBSan build)
+#                       ASan+UBSan build), then each fuzz target for SS_FUZZ_SECONDS (60)
 #
 # Installing needs root (or sudo). Set SS_NO_INSTALL=1 to skip the package step.
 set -euo pipefail
@@ -73,6 +73,10 @@ test)
     log "tests under ASan + UBSan (build-asan/)"
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$JOBS")
+    log "fuzz targets, ${SS_FUZZ_SECONDS:-60} s each under libFuzzer + ASan + UBSan (build-fuzz/)"
+    build build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DSS_FUZZ=ON \
+        -DSS_SANITIZE=ON -DBUILD_TESTING=ON
+    tests/fuzz/run-fuzzers.sh build-fuzz "${SS_FUZZ_SECONDS:-60}"
     ;;
 *)
     echo "usage: ./setup.sh [test]" >&2

@@ -92,4 +92,38 @@ int app_channeldata(struct app_ctx *a, const struct dis_channeldata *cd);
  */
 int app_dns(struct app_ctx *a, const uint8_t *p, size_t caplen, size_t len);
 
+/* ---- the TLS summary, shared by TCP and UDP (app_tls.c) ---- */
+
+/** Points the summary's strings at "" (a zeroed summary's pointers are NULL). */
+void app_tls_summary_init(struct dis_tls_summary *m);
+
+/**
+ * Counts a ClientHello into @p m and, for the first one, copies its fields, JA3 and JA4 (seen
+ * at @p ts). Its strings (SNI, JA3, ALPN names) go into one exact-size allocation stored in
+ * @p strs, which the caller frees with the summary; they stay "" when out of memory.
+ */
+void app_tls_client_hello(struct dis_tls_summary *m, char **strs,
+                          const struct dis_tls_client_hello *ch, uint64_t ts);
+
+/** As app_tls_client_hello() for the first ServerHello (a HelloRetryRequest sets hrr only). */
+void app_tls_server_hello(struct dis_tls_summary *m, char **strs,
+                          const struct dis_tls_server_hello *sh, uint64_t ts);
+
+/**
+ * Reports @p m as DIS_EV_TLS (the flow's transport, a->dir's sender as the client, at a->ts)
+ * and counts it. Returns 0 or the callback's negative value.
+ */
+int app_tls_emit(struct app_ctx *a, const struct dis_tls_summary *m);
+
+/* ---- UDP application state (app_udp.c) ---- */
+
+/** The UDP flow's TLS SNI (QUIC), or NULL. Borrowed from the flow's state. */
+const char *app_udp_name(const struct ft_flow *f);
+
+/**
+ * The UDP flow leaves the table: reports its TLS summary (QUIC or DTLS) if it had one and frees
+ * its state. a->p is NULL. Always frees; returns 0 or the callback's negative value.
+ */
+int app_udp_end(struct app_ctx *a);
+
 #endif

@@ -3,9 +3,11 @@
  * app_tcp.c - application dissection of TCP streams, chosen by content, not by port: TLS
  * (RFC 8446, RFC 5246) summarised per flow (hellos, JA3/JA3S/JA4, the server's certificate
  * chain and its verdict, alerts, progress), HTTP CONNECT through an explicit proxy (RFC 9110
- * §9.3.6) with the TLS of its tunnel, STUN/TURN over TCP (RFC 8489 §6.2.2, RFC 6062; ChannelData
- * padded to 4 bytes, RFC 8656 §12.5; RFC 4571 framing of ICE-TCP, RFC 6544) and DNS over TCP
- * (RFC 1035 §4.2.2, RFC 7766).
+ * §9.3.6) and SOCKS (RFC 1928 SOCKS5 with RFC 1929 username/password, SOCKS4/4a) with the TLS
+ * of their tunnels, TLS after a STARTTLS-like upgrade of a line-based protocol (SMTP RFC 3207,
+ * IMAP/POP3 RFC 2595, FTP RFC 4217, IRC, XMPP RFC 6120 §5), STUN/TURN over TCP (RFC 8489 §6.2.2,
+ * RFC 6062; ChannelData padded to 4 bytes, RFC 8656 §12.5; RFC 4571 framing of ICE-TCP, RFC 6544)
+ * and DNS over TCP (RFC 1035 §4.2.2, RFC 7766).
  *
  * The kind of a stream is decided from its first bytes: the initiator's, or the responder's
  * when it speaks first. A stream that is none of these is given up at its first segment.
@@ -15,10 +17,12 @@
  * flow, and per direction one reassembler with its buffer of dis_engine_opts.tcp_reasm_cap
  * bytes, allocated at that direction's first payload and freed as soon as the direction has
  * nothing more to say to us (TLS: established and its first application data seen; a parse
- * error; FIN or RST; the cap reached). STUN and DNS streams are read to their end: their
- * reassembler is moved along the stream (re-based onto the same buffer) whenever everything
- * held has been read. A TLS flow adds its collector and summary, whose strings take one
- * exact-size allocation per hello; certificates are shared through the engine's cache
+ * error; FIN or RST; the cap reached). A line-based stream that may still upgrade to TLS is
+ * watched for its first PLAIN_MAX bytes per direction and PLAIN_LINES initiator lines only, and
+ * dropped as soon as its initiator ends without asking for STARTTLS. STUN and DNS streams are read
+ * to their end: their reassembler is moved along the stream (re-based onto the same buffer)
+ * whenever everything held has been read. A TLS flow adds its collector and summary, whose strings
+ * take one exact-size allocation per hello; certificates are shared through the engine's cache
  * (cert_cache.c). The state lives until the flow leaves the table (app_tcp_end()), for the
  * summary and the attribution of the flow's host name.
  */
@@ -29,6 +33,8 @@
 #include "app_int.h"
 #include "cert_cache_int.h"
 #include "dissect/http_connect.h"
+#include "dissect/rd.h"
+#include "dissect/socks.h"
 #include "dissect/tcp_reasm.h"
 #include "dissect/tls.h"
 
@@ -38,6 +44,10 @@
 #define REASM_MIN_CAP 256
 /* Responses parsed per call on a CONNECT stream (1xx, the final one, a body, the next). */
 #define HTTP_STEPS 8
+/* A line-based stream is watched for a STARTTLS upgrade in its first bytes of each direction
+ * only, and for so many initiator lines (the upgrade comes right after the greeting). */
+#define PLAIN_MAX 8192u
+#define PLAIN_LINES 32u
 
 enum app_kind {
     K_UNDECIDED = 0,
@@ -46,11 +56,24 @@ enum app_kind {
     K_STUN,      /* STUN/TURN, ChannelData, MS-TURN frames */
     K_STUN4571,  /* RFC 4571 framing (ICE-TCP) */
     K_DNS,       /* 2-byte length + DNS message */
+    K_SOCKS,     /* SOCKS5 or SOCKS4(a); its tunnel is TLS */
+    K_PLAIN,     /* a line-based protocol that may upgrade to TLS (STARTTLS) */
     K_NONE,      /* none of these: given up */
     K_NEED_MORE, /* probe result only: too few bytes to tell */
 };
 
 enum http_state { H_REQ = 0, H_RESP, H_BODY, H_TUNNEL, H_DONE };
+
+/* SOCKS steps of each side (socks.c): its first message, the next ones, the tunnel. */
+enum socks_step { SK_FIRST = 0, SK_MORE, SK_TUNNEL };
+
+/* A SOCKS exchange: the client's request (target) and the proxy's answer. */
+struct app_socks {
+    struct dis_socks_msg req;
+    uint8_t version; /* 4 or 5, from the client's first message */
+    uint8_t cstep, sstep;
+    uint8_t rep; /* the reply code (SOCKS5 REP, SOCKS4 CD) */
+};
 
 /* A TLS connection's collector and what it told so far. */
 struct app_tls {
@@ -81,6 +104,11 @@ struct app_tcp {
     uint16_t connect_first_status;
     uint64_t body_left; /* bytes of a refusal's body still to skip */
     struct dis_http_connect_req *req;
+    struct app_socks *socks;
+    uint8_t step;   /* bumped by every SOCKS or STARTTLS step, for pump() */
+    bool armed;     /* K_PLAIN: the initiator asked for STARTTLS (or the like) */
+    uint16_t lines; /* K_PLAIN: initiator lines read */
+    bool tls_on[2]; /* K_PLAIN: direction d is TLS from its read position on */
     struct app_tls *tls;
 };
 
@@ -116,6 +144,7 @@ static void state_free(struct app_ctx *a)
     dir_free(a, s, 1);
     tls_free(s->tls);
     free(s->req);
+    free(s->socks);
     free(s);
     a->f->app = NULL;
     a->st->tcp_app_active--;
@@ -200,6 +229,46 @@ static enum dis_status probe_dns(const uint8_t *p, size_t n)
     return s == DIS_OK ? DIS_OK : DIS_NOT_MINE;
 }
 
+/* Whether the bytes start with @p word, ASCII case-insensitively: DIS_OK, DIS_NEED_MORE when
+ * they are a shorter prefix of it, else DIS_NOT_MINE. */
+static enum dis_status text_prefix(struct rd r, const char *word)
+{
+    size_t len = strlen(word);
+    for (size_t i = 0; i < len; i++) {
+        int c = rd_peek_u8(&r, i);
+        if (c < 0)
+            return DIS_NEED_MORE;
+        if (c >= 'a' && c <= 'z')
+            c -= 'a' - 'A';
+        if (c != word[i])
+            return DIS_NOT_MINE;
+    }
+    return DIS_OK;
+}
+
+/* Openings of line-based protocols that can upgrade to TLS: the server's greeting (SMTP and
+ * FTP 220, POP3 +OK, IMAP untagged OK/PREAUTH, an IRC prefix or NOTICE) or the client's first
+ * command (IRC registration, XMPP stream header, the upgrade commands themselves). Upper case:
+ * matched case-insensitively. */
+static const char *const plain_openings[] = {
+    "220",  "+OK",  "* OK",  "* PREAUTH", "STARTTLS", "STLS",    "AUTH TLS", "AUTH SSL", "EHLO",
+    "HELO", "CAP ", "NICK ", "PASS ",     "USER ",    "NOTICE ", "<?XML",    "<STREAM:", ":",
+};
+
+static enum dis_status probe_plain(const uint8_t *p, size_t n)
+{
+    struct rd r;
+    rd_init(&r, p, n);
+    bool more = false;
+    for (size_t i = 0; i < sizeof plain_openings / sizeof plain_openings[0]; i++) {
+        enum dis_status st = text_prefix(r, plain_openings[i]);
+        if (st == DIS_OK)
+            return DIS_OK;
+        more |= st == DIS_NEED_MORE;
+    }
+    return more ? DIS_NEED_MORE : DIS_NOT_MINE;
+}
+
 /* What the first @p n bytes of direction @p dir say the stream is. */
 static enum app_kind probe(int dir, const uint8_t *p, size_t n)
 {
@@ -213,7 +282,15 @@ static enum app_kind probe(int dir, const uint8_t *p, size_t n)
         if (s == DIS_OK)
             return K_CONNECT;
         more |= s == DIS_NEED_MORE;
+        s = dis_socks_probe(p, n);
+        if (s == DIS_OK)
+            return K_SOCKS;
+        more |= s == DIS_NEED_MORE;
     }
+    s = probe_plain(p, n);
+    if (s == DIS_OK)
+        return K_PLAIN;
+    more |= s == DIS_NEED_MORE;
     s = dis_stun_probe(p, n, n, DIS_STUN_STREAM);
     if (s == DIS_OK)
         return K_STUN;
@@ -239,7 +316,7 @@ static struct app_tls *tls_new(struct app_tcp *s, uint64_t ts)
     dis_tls_conn_init(&t->conn);
     t->first_ns = ts;
     t->alert_dir = -1;
-    t->sum.sni = t->sum.ja3 = t->sum.server_alpn = t->sum.ja3s = t->sum.proxy_target = "";
+    app_tls_summary_init(&t->sum);
     s->tls = t;
     return t;
 }
@@ -275,6 +352,11 @@ static void decide(struct app_ctx *a, struct app_tcp *s)
         if (!s->req)
             s->kind = K_NONE;
     }
+    if (s->kind == K_SOCKS) {
+        s->socks = calloc(1, sizeof *s->socks);
+        if (!s->socks)
+            s->kind = K_NONE;
+    }
 }
 
 /* ---- TLS ---- */
@@ -283,86 +365,6 @@ struct tls_cb {
     struct app_ctx *a;
     struct app_tls *t;
 };
-
-/* Copies @p n strings into one exact-size allocation, pointing @p dst[i] at each copy; the
- * pointers stay "" when out of memory. Returns the allocation (NULL when none). */
-static char *strs_pack(const char *const *src, const char **dst, size_t n)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += strlen(src[i]) + 1;
-    char *block = malloc(total);
-    if (!block)
-        return NULL;
-    char *p = block;
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(src[i]) + 1;
-        memcpy(p, src[i], len);
-        dst[i] = p;
-        p += len;
-    }
-    return block;
-}
-
-static void tls_client_hello(struct app_ctx *a, struct app_tls *t,
-                             const struct dis_tls_client_hello *ch)
-{
-    struct dis_tls_summary *m = &t->sum;
-    m->client_hellos++;
-    if (m->has_client_hello)
-        return;
-    m->has_client_hello = true;
-    m->client_hello_ns = a->ts;
-    m->client_version = ch->legacy_version;
-    m->client_max_version = dis_tls_client_max_version(ch);
-    m->client_hello_flags = ch->flags;
-    char ja3[DIS_TLS_JA3_SIZE];
-    if (dis_tls_ja3(ch, ja3, sizeof ja3, m->ja3_md5) < 0)
-        ja3[0] = m->ja3_md5[0] = '\0';
-    if (dis_tls_ja4(ch, m->ja4) < 0)
-        m->ja4[0] = '\0';
-    /* sni, ja3 and the ALPN names, in one block */
-    const char *src[2 + DIS_TLS_MAX_ALPN] = {ch->sni, ja3};
-    const char *dst[2 + DIS_TLS_MAX_ALPN];
-    size_t n_alpn = ch->n_alpn < DIS_TLS_MAX_ALPN ? ch->n_alpn : DIS_TLS_MAX_ALPN;
-    for (size_t i = 0; i < n_alpn; i++)
-        src[2 + i] = ch->alpn[i];
-    t->ch_strs = strs_pack(src, dst, 2 + n_alpn);
-    if (!t->ch_strs)
-        return;
-    m->sni = dst[0];
-    m->ja3 = dst[1];
-    for (size_t i = 0; i < n_alpn; i++)
-        m->alpn[i] = dst[2 + i];
-    m->n_alpn = (uint8_t)n_alpn;
-}
-
-static void tls_server_hello(struct app_ctx *a, struct app_tls *t,
-                             const struct dis_tls_server_hello *sh)
-{
-    struct dis_tls_summary *m = &t->sum;
-    if (sh->hrr) {
-        m->hrr = true;
-        return;
-    }
-    if (m->has_server_hello)
-        return;
-    m->has_server_hello = true;
-    m->server_hello_ns = a->ts;
-    m->server_version = sh->legacy_version;
-    m->selected_version = sh->selected_version;
-    m->cipher = sh->cipher;
-    char ja3s[DIS_TLS_JA3_SIZE];
-    if (dis_tls_ja3s(sh, ja3s, sizeof ja3s, m->ja3s_md5) < 0)
-        ja3s[0] = m->ja3s_md5[0] = '\0';
-    const char *src[2] = {sh->alpn, ja3s};
-    const char *dst[2];
-    t->sh_strs = strs_pack(src, dst, 2);
-    if (!t->sh_strs)
-        return;
-    m->server_alpn = dst[0];
-    m->ja3s = dst[1];
-}
 
 /* The server's chain: each certificate is decoded now (the DER views are borrowed for this
  * call only), or found already decoded in the engine's cache, and the chain is verified
@@ -433,10 +435,10 @@ static void on_tls(void *ctx, const struct dis_tls_event *ev)
     struct app_tls *t = c->t;
     switch (ev->type) {
     case DIS_TLS_EV_CLIENT_HELLO:
-        tls_client_hello(c->a, t, ev->ch);
+        app_tls_client_hello(&t->sum, &t->ch_strs, ev->ch, c->a->ts);
         break;
     case DIS_TLS_EV_SERVER_HELLO:
-        tls_server_hello(c->a, t, ev->sh);
+        app_tls_server_hello(&t->sum, &t->sh_strs, ev->sh, c->a->ts);
         break;
     case DIS_TLS_EV_CERTIFICATE:
         tls_certificates(c->a, t, ev->dir, ev->certs);
@@ -516,6 +518,7 @@ static void http_tunnel(struct app_ctx *a, struct app_tcp *s, uint16_t status)
         return;
     }
     t->sum.in_tunnel = true;
+    t->sum.proxy_kind = DIS_TLS_PROXY_HTTP;
     t->sum.proxy_target = s->req->host; /* the request stays with the flow */
     t->sum.proxy_port = s->req->port;
     t->sum.proxy_status = status;
@@ -605,6 +608,206 @@ static int http_read(struct app_ctx *a, struct app_tcp *s, int d)
     else if (d == DIS_DIR_RESP)
         return http_response(a, s);
     return 0;
+}
+
+/* ---- SOCKS ---- */
+
+/* The client's side up to its request; the bytes after it are the tunnel. */
+static enum dis_status socks_client(struct app_tcp *s)
+{
+    struct app_socks *k = s->socks;
+    struct dis_tcp_reasm *rs = &s->dir[DIS_DIR_ORIG]->rs;
+    /* Bounded: greeting, authentication, request; each pass consumes one or returns. */
+    for (int i = 0; i < 4 && k->cstep != SK_TUNNEL; i++) {
+        struct dis_tcp_view v;
+        dis_tcp_reasm_peek(rs, &v);
+        if (v.gap)
+            return DIS_MALFORMED;
+        if (v.len == 0)
+            return DIS_NEED_MORE;
+        struct dis_socks_msg m;
+        enum dis_status st = dis_socks_client_msg(v.p, v.len, k->cstep == SK_FIRST, &m);
+        if (st != DIS_OK)
+            return st;
+        dis_tcp_reasm_consume(rs, m.len);
+        if (k->cstep == SK_FIRST)
+            k->version = m.version;
+        k->cstep = SK_MORE;
+        if (m.kind == DIS_SOCKS_REQUEST) {
+            if (m.code != DIS_SOCKS_CMD_CONNECT)
+                return DIS_MALFORMED; /* BIND, UDP ASSOCIATE: no tunnel of ours */
+            k->req = m;
+            k->cstep = SK_TUNNEL;
+        }
+        s->step++;
+    }
+    return DIS_OK;
+}
+
+/* Opens the tunnel after a successful reply: both directions are TLS from here. */
+static void socks_tunnel(struct app_ctx *a, struct app_tcp *s)
+{
+    struct app_socks *k = s->socks;
+    struct app_tls *t = tls_new(s, a->ts);
+    if (!t) {
+        s->done[0] = s->done[1] = true;
+        return;
+    }
+    t->sum.in_tunnel = true;
+    t->sum.proxy_kind = k->version == 4 ? DIS_TLS_PROXY_SOCKS4 : DIS_TLS_PROXY_SOCKS5;
+    t->sum.proxy_target = k->req.host; /* stays with the flow */
+    t->sum.proxy_port = k->req.port;
+    t->sum.proxy_status = k->rep;
+    t->sum.proxy_first_status = k->rep;
+    k->sstep = SK_TUNNEL;
+}
+
+/* The proxy's side up to its reply: method choice, RFC 1929 status, reply. */
+static enum dis_status socks_server(struct app_ctx *a, struct app_tcp *s)
+{
+    struct app_socks *k = s->socks;
+    struct dis_tcp_reasm *rs = &s->dir[DIS_DIR_RESP]->rs;
+    /* Bounded: choice, status, reply; each pass consumes one or returns. */
+    for (int i = 0; i < 4 && k->sstep != SK_TUNNEL; i++) {
+        struct dis_tcp_view v;
+        dis_tcp_reasm_peek(rs, &v);
+        if (v.gap)
+            return DIS_MALFORMED;
+        if (v.len == 0 || k->version == 0)
+            return DIS_NEED_MORE; /* the client's first message tells the version */
+        struct dis_socks_msg m;
+        enum dis_status st = dis_socks_server_msg(v.p, v.len, k->version, k->sstep == SK_FIRST, &m);
+        if (st != DIS_OK)
+            return st;
+        dis_tcp_reasm_consume(rs, m.len);
+        k->sstep = SK_MORE;
+        s->step++;
+        switch (m.kind) {
+        case DIS_SOCKS_CHOICE:
+            if (m.code == DIS_SOCKS5_NO_METHOD)
+                return DIS_MALFORMED; /* refused: nothing to follow */
+            break;
+        case DIS_SOCKS_AUTH_STATUS:
+            if (m.code != 0)
+                return DIS_MALFORMED;
+            break;
+        default: /* the reply */
+            k->rep = m.code;
+            if (m.code != (k->version == 4 ? DIS_SOCKS4_CD_OK : DIS_SOCKS5_REP_OK))
+                return DIS_MALFORMED;
+            socks_tunnel(a, s);
+            return DIS_OK;
+        }
+    }
+    return DIS_OK;
+}
+
+/* Reads direction @p d of a SOCKS stream: its handshake messages, then its part of the tunnel
+ * (the client's only once the proxy granted it: a refused request opens nothing). */
+static void socks_read(struct app_ctx *a, struct app_tcp *s, int d)
+{
+    struct app_socks *k = s->socks;
+    if (d == DIS_DIR_ORIG && k->cstep != SK_TUNNEL) {
+        enum dis_status st = socks_client(s);
+        if (st != DIS_OK && st != DIS_NEED_MORE)
+            s->done[0] = s->done[1] = true;
+    }
+    if (d == DIS_DIR_RESP && k->sstep != SK_TUNNEL) {
+        enum dis_status st = socks_server(a, s);
+        if (st != DIS_OK && st != DIS_NEED_MORE)
+            s->done[0] = s->done[1] = true;
+    }
+    /* the client's tunnel is read once the proxy accepted it */
+    if (!s->done[d] && s->tls && k->sstep == SK_TUNNEL &&
+        (d == DIS_DIR_RESP || k->cstep == SK_TUNNEL))
+        tls_read(a, s, d);
+}
+
+/* ---- STARTTLS ---- */
+
+/* Whether @p n bytes at @p p contain @p word (upper case), ASCII case-insensitively. */
+static bool text_has(const uint8_t *p, size_t n, const char *word)
+{
+    struct rd r;
+    rd_init(&r, p, n);
+    /* Bounded by the piece (at most PLAIN_MAX bytes) times the word. */
+    while (rd_left(&r) > 0) {
+        if (text_prefix(r, word) == DIS_OK)
+            return true;
+        rd_skip(&r, 1);
+    }
+    return false;
+}
+
+/* Whether an initiator's line asks for the upgrade: STARTTLS anywhere (SMTP, IMAP "a STARTTLS",
+ * IRC, NNTP, XMPP "<starttls"), or at its start POP3 STLS or FTP AUTH TLS / AUTH SSL. */
+static bool plain_upgrade(const uint8_t *p, size_t n)
+{
+    struct rd r;
+    rd_init(&r, p, n);
+    return text_has(p, n, "STARTTLS") || text_prefix(r, "STLS") == DIS_OK ||
+           text_prefix(r, "AUTH TLS") == DIS_OK || text_prefix(r, "AUTH SSL") == DIS_OK;
+}
+
+/* Reads direction @p d of a line-based stream up to where TLS begins: line by line (or XML
+ * element by element: '>' ends a piece too), trying dis_tls_probe() at each piece's start once
+ * the initiator asked for the upgrade. From there the direction is fed to the TLS collector. */
+static void plain_read(struct app_ctx *a, struct app_tcp *s, int d)
+{
+    struct dis_tcp_reasm *rs = &s->dir[d]->rs;
+    /* Bounded: every pass consumes a piece of at least one byte, or ends. */
+    for (uint32_t i = 0; i < PLAIN_MAX && !s->tls_on[d]; i++) {
+        struct dis_tcp_view v;
+        dis_tcp_reasm_peek(rs, &v);
+        if (v.gap) {
+            s->done[d] = true;
+            break;
+        }
+        if (v.len == 0)
+            break;
+        if (s->armed) {
+            enum dis_status st = dis_tls_probe(v.p, v.len);
+            if (st == DIS_NEED_MORE)
+                break;
+            if (st == DIS_OK) {
+                if (!s->tls && !tls_new(s, a->ts)) {
+                    s->done[0] = s->done[1] = true;
+                    return;
+                }
+                s->tls_on[d] = true;
+                s->step++;
+                break;
+            }
+        }
+        struct rd r;
+        rd_init(&r, v.p, v.len);
+        size_t k = 0;
+        bool end = false;
+        while (!end && rd_left(&r) > 0) {
+            uint8_t c = rd_u8(&r);
+            k++;
+            end = c == '\n' || c == '>';
+        }
+        if (!end)
+            break; /* a partial piece: wait for its end */
+        if (d == DIS_DIR_ORIG && !s->armed) {
+            s->lines++;
+            if (plain_upgrade(v.p, k)) {
+                s->armed = true;
+                s->step++;
+            }
+        }
+        dis_tcp_reasm_consume(rs, k);
+    }
+    if (s->tls_on[d]) {
+        tls_read(a, s, d);
+        return;
+    }
+    /* Bounded: no upgrade within the first bytes or lines gives the stream up. */
+    if (rs->read >= PLAIN_MAX || rs->contig - rs->read >= PLAIN_MAX)
+        s->done[d] = true;
+    if (d == DIS_DIR_ORIG && !s->armed && (s->done[d] || s->lines > PLAIN_LINES))
+        s->done[0] = s->done[1] = true;
 }
 
 /* ---- STUN/TURN ---- */
@@ -729,6 +932,15 @@ static int read_dir(struct app_ctx *a, struct app_tcp *s, int d)
         return stun_read(a, s, d);
     case K_DNS:
         return dns_read(a, s, d);
+    case K_SOCKS:
+        socks_read(a, s, d);
+        return 0;
+    case K_PLAIN:
+        if (s->tls_on[d])
+            tls_read(a, s, d);
+        else
+            plain_read(a, s, d);
+        return 0;
     default:
         return 0;
     }
@@ -759,6 +971,9 @@ static bool release(struct app_ctx *a, struct app_tcp *s, bool conn_over)
         s->done[0] = s->done[1] = true;
     for (int d = 0; d < 2; d++) {
         check_ended(s, d);
+        /* an initiator that ended without asking for STARTTLS: nothing to wait for */
+        if (s->kind == K_PLAIN && d == DIS_DIR_ORIG && s->done[d] && !s->armed)
+            s->done[1] = true;
         if (conn_over)
             s->done[d] = true;
         if (s->done[d])
@@ -779,10 +994,11 @@ static bool release(struct app_ctx *a, struct app_tcp *s, bool conn_over)
 static int pump(struct app_ctx *a, struct app_tcp *s)
 {
     int saved = a->dir, rc = 0;
-    /* Bounded: a round that changes neither the kind nor the CONNECT state is the last, and
-     * those move forward only (undecided -> kind; request -> response -> tunnel). */
-    for (int round = 0; round < 6 && rc == 0; round++) {
-        uint8_t kind = s->kind, http = s->http;
+    /* Bounded: a round that changes neither the kind nor the CONNECT, SOCKS or STARTTLS state
+     * is the last, and those move forward only (undecided -> kind; request -> response ->
+     * tunnel; greeting -> request -> reply -> tunnel; plaintext -> armed -> TLS). */
+    for (int round = 0; round < 8 && rc == 0; round++) {
+        uint8_t kind = s->kind, http = s->http, step = s->step;
         if (s->kind == K_UNDECIDED) {
             decide(a, s);
             if (s->kind == K_UNDECIDED || s->kind == K_NONE)
@@ -794,7 +1010,7 @@ static int pump(struct app_ctx *a, struct app_tcp *s)
             a->dir = d;
             rc = read_dir(a, s, d);
         }
-        if (s->kind == kind && s->http == http)
+        if (s->kind == kind && s->http == http && s->step == step)
             break;
     }
     a->dir = saved;
@@ -923,6 +1139,8 @@ const char *app_tcp_name(const struct ft_flow *f, enum app_name_src src, char *b
     case APP_NAME_SNI:
         return s->tls && s->tls->sum.sni[0] ? s->tls->sum.sni : NULL;
     case APP_NAME_CONNECT:
+        if (s->socks && s->socks->req.domain && s->socks->sstep == SK_TUNNEL)
+            return s->socks->req.host[0] ? s->socks->req.host : NULL;
         return s->has_connect && s->req->host[0] ? s->req->host : NULL;
     case APP_NAME_CERT:
         return s->tls ? cert_name(s->tls, buf, size) : NULL;
@@ -960,15 +1178,7 @@ int app_tcp_end(struct app_ctx *a)
     if (t && (t->sum.has_client_hello || t->sum.has_server_hello)) {
         a->dir = tls_finalize(s);
         a->ts = t->sum.has_client_hello ? t->sum.client_hello_ns : t->first_ns;
-        a->st->tls_flows++;
-        if (t->sum.sni[0])
-            a->st->tls_sni++;
-        if (a->cb) {
-            struct dis_event ev;
-            app_event_init(a, &ev, DIS_EV_TLS);
-            ev.u.tls = &t->sum;
-            rc = app_emit(a, &ev);
-        }
+        rc = app_tls_emit(a, &t->sum);
     }
     state_free(a);
     return rc;

@@ -64,9 +64,9 @@ void dis_engine_defaults(struct dis_engine_opts *o)
 }
 
 /*
- * The host name of a flow (DESIGN.md "Attribution"), in order: the TLS SNI, the HTTP CONNECT
- * target, the name its initiator asked DNS for to get the responder's address (an answer that
- * came after the flow began did not cause it), the leaf certificate's name.
+ * The host name of a flow (DESIGN.md "Attribution"), in order: the TLS SNI (TCP or QUIC), the HTTP
+ * CONNECT target, the name its initiator asked DNS for to get the responder's address (an answer
+ * that came after the flow began did not cause it), the leaf certificate's name.
  */
 static void attribute(struct dis_engine *e, struct ft_flow *f)
 {
@@ -79,6 +79,8 @@ static void attribute(struct dis_engine *e, struct ft_flow *f)
         if (!name)
             name = app_tcp_name(f, APP_NAME_CONNECT, buf, sizeof buf);
     }
+    if (!name && f->app_udp)
+        name = app_udp_name(f); /* the SNI of a QUIC ClientHello */
     struct dis_dns_map_result r;
     if (!name && e->dns_map &&
         dis_dns_map_lookup(e->dns_map, &f->rec.orig, &f->rec.resp, f->rec.first_ns, &r) &&
@@ -136,6 +138,13 @@ static int emit(void *ctx, struct ft_flow *f, enum dis_flow_end why)
         struct app_ctx a;
         app_ctx_make(e, f, NULL, DIS_DIR_ORIG, e->now_ns, &a);
         rc = app_tcp_end(&a);
+    }
+    if (f->app_udp) { /* QUIC or DTLS: its TLS summary, and the state freed either way */
+        struct app_ctx a;
+        app_ctx_make(e, f, NULL, DIS_DIR_ORIG, e->now_ns, &a);
+        int urc = app_udp_end(&a);
+        if (rc == 0)
+            rc = urc;
     }
     if (rc < 0)
         return rc;

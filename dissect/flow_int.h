@@ -11,6 +11,7 @@
 
 struct dis_ndpi_flow;
 struct app_tcp;
+struct app_udp;
 
 /** Idle classes: each has its own timeout and its own list ordered by last activity. */
 enum ft_class { FT_TCP_EST = 0, FT_TCP, FT_UDP, FT_OTHER, FT_NCLASS };
@@ -56,6 +57,9 @@ struct ft_flow {
     bool app_tcp_off;       /**< TCP: the stream is not one we parse, or parsing ended */
     struct app_tcp *app;    /**< TCP application state (app_tcp.c), made at the first payload
                                  that needs it; freed by app_tcp_end() when the flow leaves */
+    /** UDP application state (app_udp.c: QUIC, DTLS), made at the first datagram that needs
+     * it; freed by app_udp_end() when the flow leaves */
+    struct app_udp *app_udp;
 
     /* nDPI */
     struct dis_ndpi_flow *ndpi;

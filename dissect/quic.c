@@ -38,9 +38,11 @@ enum {
 #define QUIC_SAMPLE_LEN 16
 #define QUIC_VARINT_MAX ((1ull << 62) - 1)
 
-/* Initial salts: RFC 9001 §5.2 and RFC 9369 §3.3.1. */
+/* Initial salts: RFC 9001 §5.2, draft-ietf-quic-tls-29 §5.2 and RFC 9369 §3.3.1. */
 static const uint8_t salt_v1[20] = {0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
                                     0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
+static const uint8_t salt_d29[20] = {0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+                                     0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99};
 static const uint8_t salt_v2[20] = {0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
                                     0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9};
 
@@ -79,7 +81,7 @@ static enum dis_status parse_long(struct rd *r, struct quic_long *h)
         return DIS_NOT_MINE; /* short header */
     h->version = rd_be32(r);
     RD_REQUIRE(r, DIS_TRUNCATED);
-    if (h->version != DIS_QUIC_V1 && h->version != DIS_QUIC_V2)
+    if (h->version != DIS_QUIC_V1 && h->version != DIS_QUIC_V2 && h->version != DIS_QUIC_DRAFT29)
         return DIS_NOT_MINE; /* Version Negotiation (0) or a version we cannot decrypt */
     int t = (h->first >> 4) & 3;
     h->type = h->version == DIS_QUIC_V2 ? (t + 3) & 3 : t;
@@ -182,6 +184,9 @@ int dis_quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len
     const char *lk, *li, *lh;
     if (version == DIS_QUIC_V1) {
         salt = salt_v1;
+        lk = "quic key", li = "quic iv", lh = "quic hp";
+    } else if (version == DIS_QUIC_DRAFT29) {
+        salt = salt_d29;
         lk = "quic key", li = "quic iv", lh = "quic hp";
     } else if (version == DIS_QUIC_V2) {
         salt = salt_v2;

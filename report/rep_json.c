@@ -383,9 +383,10 @@ static json_t *rep__jtls_proxy(struct rep__jctx *c, const struct sto_tls_row *r)
     o = json_object();
     rep__set(c, o, "target", rep__jstr(r->proxy_target));
     rep__set(c, o, "port", r->proxy_port > 0 ? json_integer(r->proxy_port) : json_null());
-    rep__set(c, o, "status", r->proxy_status > 0 ? json_integer(r->proxy_status) : json_null());
+    rep__set(c, o, "kind", r->proxy_kind ? rep__jstr(r->proxy_kind) : json_null());
+    rep__set(c, o, "status", r->proxy_status >= 0 ? json_integer(r->proxy_status) : json_null());
     rep__set(c, o, "first_status",
-             r->proxy_first_status > 0 ? json_integer(r->proxy_first_status) : json_null());
+             r->proxy_first_status >= 0 ? json_integer(r->proxy_first_status) : json_null());
     return o;
 }
 

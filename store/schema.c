@@ -240,6 +240,9 @@ static const struct sto__migration sto__steps[] = {
      ");\n"
      "CREATE INDEX http_connect_flow ON http_connect(capture_id, flow_seq);\n"
      "CREATE INDEX http_connect_ts ON http_connect(capture_id, ts);\n"},
+    /* v4 */
+    {"v4 (tls.proxy_kind)",
+     "ALTER TABLE tls ADD COLUMN proxy_kind TEXT; -- 'http', 'socks5', 'socks4' in a tunnel\n"},
 };
 
 const struct sto__migration *sto__migrations(int *count)

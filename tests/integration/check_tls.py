@@ -7,8 +7,9 @@ Per capture:
   * the set of (src, sport, dst, dport, sni) of the ClientHellos: tshark prints one row per
     ClientHello (two for a stream with a HelloRetryRequest), we one object per connection with
     client_hellos >= 1, so both are compared as sets. Addresses are normalised with ipaddress.
-    tshark's udp rows are QUIC Initials: compared only when our output has UDP (QUIC) TLS too,
-    otherwise counted as skipped;
+    tshark's udp rows are QUIC Initials, compared like the others with our QUIC summaries; our
+    DTLS summaries (udp too) have no tshark row here (tshark calls DTLS "dtls", not "tls") and
+    are left out, counted in the detail;
   * where tshark shows the server's leaf certificate, our cert_subject names the same CN
     (tshark prints "id-at-commonName=x,id-at-organizationName=y", we RFC 2253 "CN=x,O=y").
 Where tshark is wrong, the difference is listed in TSHARK_ERRORS with its reason and the check
@@ -30,19 +31,11 @@ import tempfile
 # ClientHellos and leaf CNs are right wherever ours differ.
 TSHARK_ERRORS = {}
 
-# The same form for differences where tshark is right and we are not (yet): TLS that does not
-# start at the beginning of the stream, nor after an HTTP CONNECT. Asserted exactly, so that
-# closing a gap makes the check fail until its entry is removed.
-KNOWN_GAPS = {
-    "nDPI/tls_heur__trojan-tcp-tls.pcapng": (
-        {"missing": {("127.0.0.1", 60654, "127.0.0.1", 1080, "www.youtube.com")}},
-        "TLS inside a SOCKS5 tunnel (RFC 1928 greeting and CONNECT, then the ClientHello): "
-        "the engine looks for TLS at the stream start and after HTTP CONNECT only"),
-    "zeek/tls/irc-starttls.pcap": (
-        {"missing": {("203.143.168.47", 55123, "185.18.76.170", 6667, None)}},
-        "TLS after IRC STARTTLS (the ClientHello follows the 670 reply): STARTTLS upgrades are "
-        "not followed"),
-}
+# The same form for differences where tshark is right and we are not (yet). Asserted exactly,
+# so that closing a gap makes the check fail until its entry is removed. TLS inside
+# SOCKS5 (nDPI/tls_heur__trojan-tcp-tls.pcapng), after IRC STARTTLS
+# (zeek/tls/irc-starttls.pcap) and QUIC draft-29 (nDPI/dlt_ppp.pcap) are followed since.
+KNOWN_GAPS = {}
 
 
 def norm_ip(s):
@@ -97,6 +90,12 @@ def our_cn(name):
     return None
 
 
+def is_dtls(t):
+    """Our summary of a DTLS handshake (udp like QUIC, but a DTLS client version)."""
+    return (t.get("transport") == "udp"
+            and (t.get("client_version") or t.get("version_name") or "").startswith("dtls"))
+
+
 def tuple_of(src, sport, dst, dport, sni):
     return (norm_ip(src), int(sport), norm_ip(dst), int(dport), sni or None)
 
@@ -127,13 +126,12 @@ def check(args, rel, work):
         return False, f"report exited {r.returncode}: {r.stderr.strip()}"
     rep = json.loads(r.stdout)
     ours_all = [t for t in rep["tls"] if t.get("client_hellos", 0) > 0]
-    quic = any(t.get("transport") == "udp" for t in ours_all)
-    skipped = [x for x in rows if x["transport"] != "tcp" and not quic]
-    rows = [x for x in rows if x["transport"] == "tcp" or quic]
+    dtls = [t for t in ours_all if is_dtls(t)]
+    quic_rows = sum(1 for x in rows if x["transport"] == "udp")
     theirs = {tuple_of(x["src"], x["srcport"], x["dst"], x["dstport"], x["sni"]) for x in rows}
     ours = {}
     for t in ours_all:
-        if t.get("transport", "tcp") != "tcp" and not quic:
+        if is_dtls(t):
             continue
         ours.setdefault(tuple_of(t["src"], t["sport"], t["dst"], t["dport"], t["sni"]), t)
 
@@ -179,8 +177,10 @@ def check(args, rel, work):
 
     detail = (f"{len(theirs)} ClientHello tuples, ours {len(ours)}, "
               f"{len(theirs & set(ours))} in common, {certs} leaf CNs compared")
-    if skipped:
-        detail += f", {len(skipped)} QUIC rows skipped (we report no QUIC TLS)"
+    if quic_rows:
+        detail += f", {quic_rows} of tshark's rows QUIC"
+    if dtls:
+        detail += f", {len(dtls)} DTLS summaries of ours not compared"
     if why:
         detail += f"; {'known gap of ours' if gap else 'tshark error'} asserted: {why[:70]}..."
     if problems:

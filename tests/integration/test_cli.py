@@ -180,6 +180,18 @@ def test_tls_chain_and_ca_bundle():
     assert p.returncode == 1 and "--ca-bundle" in p.stderr, p.stderr
 
 
+def test_tls_inside_socks5():
+    """nDPI/tls_heur__trojan-tcp-tls.pcapng: TLS through a SOCKS5 proxy on port 1080. The
+    proxy's reply code 0 (succeeded, RFC 1928 §6) is a real status, not a missing one."""
+    db = db_path("socks5")
+    assert ss("analyze", "-q", "--db", db, ext("nDPI/tls_heur__trojan-tcp-tls.pcapng")).returncode == 0
+    socks = [t for t in report(db)["tls"] if t["proxy"] and t["proxy"]["kind"] == "socks5"]
+    assert socks, report(db)["tls"]
+    for t in socks:
+        assert t["dport"] == 1080 and t["proxy"]["status"] == 0, t
+        assert t["sni"] and t["proxy"]["port"] == 443, t
+
+
 def test_reanalysis_does_not_duplicate():
     db = db_path("dup")
     assert ss("analyze", "-q", "--db", db, mini()).returncode == 0
@@ -306,7 +318,8 @@ def main():
     ARGS = ap.parse_args()
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     needs_external = {"test_truncated_file_keeps_what_came_before", "test_stdin_and_several_files",
-                      "test_locked_database_is_a_clear_error", "test_flow_cap_on_real_capture"}
+                      "test_locked_database_is_a_clear_error", "test_flow_cap_on_real_capture",
+                      "test_tls_inside_socks5"}
     passed = failed = skipped = 0
     with tempfile.TemporaryDirectory(prefix="ss-cli-") as WORK:
         for name, fn in tests:

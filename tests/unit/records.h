@@ -469,6 +469,7 @@ static void tls_fixture_13(struct tls_fixture *x)
     m->client_appdata_ns = T0_NS + 560000000ull;
     m->server_appdata_ns = T0_NS + 531000000ull;
     m->in_tunnel = true;
+    m->proxy_kind = DIS_TLS_PROXY_HTTP;
     m->proxy_target = "example.org";
     m->proxy_port = 443;
     m->proxy_status = 200;

@@ -6,8 +6,10 @@
  * (certificate info, verification against an X509_STORE, buffers freed once established, the
  * certificate's name as a last resort for the host), STUN/TURN over TCP (several messages per
  * segment, padded ChannelData with relayed STUN), DNS over TCP (events and attribution of a
- * later flow), HTTP CONNECT (tunnelled TLS; a 407 challenge, then a retry; a 407 alone), and a
- * stream that is none of these (SSH), whose buffers are freed.
+ * later flow), HTTP CONNECT (tunnelled TLS; a 407 challenge, then a retry; a 407 alone), SOCKS5
+ * (no auth to a domain; RFC 1929 auth to IPv6 byte by byte; a refusal) and SOCKS4a tunnels,
+ * STARTTLS (SMTP, XMPP; a POP3 and an SMTP stream without it, freed), and a stream that is none
+ * of these (SSH), whose buffers are freed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1035,6 +1037,217 @@ static void test_connect_407_close(void **state)
     free(s);
 }
 
+/* ---- SOCKS ---- */
+
+/* SOCKS5, no authentication, CONNECT to a domain; the client's ClientHello in the tunnel. */
+static void test_socks5_domain(void **state)
+{
+    (void)state;
+    struct sink *s;
+    struct dis_engine *e = engine(&s, NULL);
+    struct conn c = open_conn(e, T0, 1, 44000, 8, 1080);
+    c_send(&c, "\x05\x01\x00", 3);
+    s_send(&c, "\x05\x00", 2);
+    const char req[] = "\x05\x01\x00\x03\x0f"
+                       "app.senso.cloud"
+                       "\x01\xbb";
+    c_send(&c, req, sizeof req - 1);
+    s_send(&c, "\x05\x00\x00\x01\x0a\x00\x00\x08\x9c\x40", 10);
+    struct buf ch = {0};
+    client_hello(&ch, "www.senso.cloud", false);
+    c_send(&c, ch.p, ch.len);
+    tls12_rest(&c, NULL);
+    assert_int_equal(stats(e).tcp_reasm_bytes, 0);
+    close_conn(&c);
+    assert_int_equal(dis_engine_flush(e), 0);
+    assert_int_equal(count_kind(s, DIS_EV_TLS), 1);
+    const struct ev_copy *t = find_kind(s, DIS_EV_TLS, 0);
+    assert_string_equal(t->sni, "www.senso.cloud");
+    assert_true(t->tls.in_tunnel);
+    assert_int_equal(t->tls.proxy_kind, DIS_TLS_PROXY_SOCKS5);
+    assert_string_equal(t->proxy_target, "app.senso.cloud");
+    assert_int_equal(t->tls.proxy_port, 443);
+    assert_int_equal(t->tls.proxy_status, 0);
+    assert_true(t->tls.established);
+    assert_string_equal(t->src, "10.0.0.1");
+    assert_int_equal(t->dport, 1080);
+    assert_string_equal(s->recs[0].host, "www.senso.cloud");
+    assert_int_equal(stats(e).tcp_app_active, 0);
+    free(ch.p);
+    dis_engine_free(e);
+    free(s);
+}
+
+/* SOCKS5 with username/password (RFC 1929), CONNECT to an IPv6 address, every message in
+ * one-byte segments; then SOCKS4a; then a SOCKS5 refusal (REP 5), which keeps nothing. */
+static void test_socks_variants(void **state)
+{
+    (void)state;
+    struct sink *s;
+    struct dis_engine *e = engine(&s, NULL);
+    struct buf ch = {0};
+    client_hello(&ch, "six.senso.cloud", false);
+
+    struct conn c = open_conn(e, T0, 1, 44001, 8, 1080);
+    const uint8_t greet[] = {5, 2, 0, 2};
+    for (size_t i = 0; i < sizeof greet; i++)
+        c_send(&c, greet + i, 1);
+    s_send(&c, "\x05\x02", 2);
+    const char auth[] = "\x01\x04user\x06secret";
+    c_send(&c, auth, sizeof auth - 1);
+    s_send(&c, "\x01\x00", 2);
+    const uint8_t req[] = {5, 1, 0, 4, 0x20, 0x01, 0x0d, 0xb8, 0, 0,    0,
+                           0, 0, 0, 0, 0,    0,    0,    0,    1, 0x01, 0xbb};
+    for (size_t i = 0; i < sizeof req; i++)
+        c_send(&c, req + i, 1);
+    const uint8_t rep[] = {5, 0, 0, 1, 10, 0, 0, 8, 0x9c, 0x40};
+    for (size_t i = 0; i < sizeof rep; i++)
+        s_send(&c, rep + i, 1);
+    c_send(&c, ch.p, ch.len);
+    close_conn(&c);
+
+    c = open_conn(e, T0 + SEC, 1, 44002, 8, 1080);
+    const char req4[] = "\x04\x01\x01\xbb\x00\x00\x00\x01"
+                        "alice\0"
+                        "four.senso.cloud";
+    c_send(&c, req4, sizeof req4); /* with its final NUL */
+    s_send(&c, "\x00\x5a\x00\x00\x00\x00\x00\x00", 8);
+    c_send(&c, ch.p, ch.len);
+    close_conn(&c);
+
+    c = open_conn(e, T0 + 2 * SEC, 1, 44003, 8, 1080);
+    c_send(&c, "\x05\x01\x00", 3);
+    s_send(&c, "\x05\x00", 2);
+    c_send(&c, "\x05\x01\x00\x01\x0a\x00\x00\x09\x01\xbb", 10);
+    s_send(&c, "\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00", 10);
+    c_send(&c, ch.p, ch.len);
+    assert_int_equal(stats(e).tcp_app_active, 2); /* the two tunnels keep their summaries */
+    close_conn(&c);
+
+    assert_int_equal(dis_engine_flush(e), 0);
+    assert_int_equal(count_kind(s, DIS_EV_TLS), 2);
+    const struct ev_copy *t = find_kind(s, DIS_EV_TLS, 0);
+    assert_int_equal(t->tls.proxy_kind, DIS_TLS_PROXY_SOCKS5);
+    assert_string_equal(t->proxy_target, "2001:db8::1");
+    assert_int_equal(t->tls.proxy_port, 443);
+    assert_string_equal(t->sni, "six.senso.cloud");
+    t = find_kind(s, DIS_EV_TLS, 1);
+    assert_int_equal(t->tls.proxy_kind, DIS_TLS_PROXY_SOCKS4);
+    assert_string_equal(t->proxy_target, "four.senso.cloud");
+    assert_int_equal(t->tls.proxy_status, 90);
+    assert_int_equal(stats(e).tcp_app_active, 0);
+    assert_int_equal(stats(e).tcp_reasm_bytes, 0);
+    free(ch.p);
+    dis_engine_free(e);
+    free(s);
+}
+
+/* ---- STARTTLS ---- */
+
+/* SMTP: greeting, EHLO, STARTTLS, 220, then the TLS handshake on the same connection. */
+static void test_smtp_starttls(void **state)
+{
+    (void)state;
+    struct sink *s;
+    struct dis_engine *e = engine(&s, NULL);
+    struct conn c = open_conn(e, T0, 1, 45000, 8, 25);
+    const char *greet = "220 mx.senso.cloud ESMTP\r\n";
+    s_send(&c, greet, strlen(greet));
+    c_send(&c, "EHLO client\r\n", 13);
+    const char *caps = "250-mx.senso.cloud\r\n250-PIPELINING\r\n250 STARTTLS\r\n";
+    s_send(&c, caps, strlen(caps));
+    c_send(&c, "StartTLS\r\n", 10);
+    const char *go = "220 2.0.0 Ready to start TLS\r\n";
+    s_send(&c, go, strlen(go));
+    struct buf ch = {0};
+    client_hello(&ch, "smtp.senso.clou", false);
+    /* the ClientHello split inside its record header */
+    c_send(&c, ch.p, 3);
+    c_send(&c, ch.p + 3, ch.len - 3);
+    tls12_rest(&c, NULL);
+    assert_int_equal(stats(e).tcp_reasm_bytes, 0);
+    close_conn(&c);
+    assert_int_equal(dis_engine_flush(e), 0);
+    assert_int_equal(count_kind(s, DIS_EV_TLS), 1);
+    const struct ev_copy *t = find_kind(s, DIS_EV_TLS, 0);
+    assert_string_equal(t->sni, "smtp.senso.clou");
+    assert_true(t->tls.has_server_hello);
+    assert_true(t->tls.established);
+    assert_false(t->tls.in_tunnel);
+    assert_int_equal(t->tls.proxy_kind, DIS_TLS_PROXY_NONE);
+    assert_string_equal(t->src, "10.0.0.1");
+    assert_int_equal(t->dport, 25);
+    free(ch.p);
+    dis_engine_free(e);
+    free(s);
+}
+
+/* XMPP: no line ends; '>' closes each piece. */
+static void test_xmpp_starttls(void **state)
+{
+    (void)state;
+    struct sink *s;
+    struct dis_engine *e = engine(&s, NULL);
+    struct conn c = open_conn(e, T0, 1, 45001, 8, 5222);
+    const char *open = "<?xml version='1.0'?><stream:stream to='senso.cloud' "
+                       "xmlns='jabber:client' version='1.0'>";
+    c_send(&c, open, strlen(open));
+    const char *feat = "<?xml version='1.0'?><stream:stream from='senso.cloud' id='1'>"
+                       "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"
+                       "<required/></starttls></stream:features>";
+    s_send(&c, feat, strlen(feat));
+    const char *st = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+    c_send(&c, st, strlen(st));
+    const char *go = "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+    s_send(&c, go, strlen(go));
+    struct buf ch = {0};
+    client_hello(&ch, "xmpp.senso.clou", false);
+    c_send(&c, ch.p, ch.len);
+    tls12_rest(&c, NULL);
+    close_conn(&c);
+    assert_int_equal(dis_engine_flush(e), 0);
+    assert_int_equal(count_kind(s, DIS_EV_TLS), 1);
+    const struct ev_copy *t = find_kind(s, DIS_EV_TLS, 0);
+    assert_string_equal(t->sni, "xmpp.senso.clou");
+    assert_true(t->tls.established);
+    free(ch.p);
+    dis_engine_free(e);
+    free(s);
+}
+
+/* A line-based stream that never asks for STARTTLS: its buffers go after PLAIN_LINES lines,
+ * and at once when the initiator closes. */
+static void test_plain_without_starttls(void **state)
+{
+    (void)state;
+    struct sink *s;
+    struct dis_engine *e = engine(&s, NULL);
+    struct conn c = open_conn(e, T0, 1, 45002, 8, 110);
+    s_send(&c, "+OK POP3 ready\r\n", 16);
+    assert_int_equal(stats(e).tcp_app_active, 1);
+    for (int i = 0; i < 40; i++) {
+        c_send(&c, "NOOP\r\n", 6);
+        s_send(&c, "+OK\r\n", 5);
+    }
+    struct dis_engine_stats st = stats(e);
+    assert_int_equal(st.tcp_app_active, 0);
+    assert_int_equal(st.tcp_reasm_bytes, 0);
+
+    c = open_conn(e, T0 + SEC, 1, 45003, 8, 25);
+    s_send(&c, "220 mx ESMTP\r\n", 14);
+    c_send(&c, "EHLO x\r\n", 8);
+    c_send(&c, "QUIT\r\n", 6);
+    assert_int_equal(stats(e).tcp_app_active, 1);
+    close_conn(&c);
+    st = stats(e);
+    assert_int_equal(st.tcp_app_active, 0);
+    assert_int_equal(st.tcp_reasm_bytes, 0);
+    assert_int_equal(dis_engine_flush(e), 0);
+    assert_int_equal(count_kind(s, DIS_EV_TLS), 0);
+    dis_engine_free(e);
+    free(s);
+}
+
 /* ---- streams that are none of ours ---- */
 
 static void test_ssh_given_up(void **state)
@@ -1139,6 +1352,11 @@ int main(void)
         cmocka_unit_test(test_connect_tunnel),
         cmocka_unit_test(test_connect_407_then_200),
         cmocka_unit_test(test_connect_407_close),
+        cmocka_unit_test(test_socks5_domain),
+        cmocka_unit_test(test_socks_variants),
+        cmocka_unit_test(test_smtp_starttls),
+        cmocka_unit_test(test_xmpp_starttls),
+        cmocka_unit_test(test_plain_without_starttls),
         cmocka_unit_test(test_ssh_given_up),
         cmocka_unit_test(test_state_freed_at_end),
         cmocka_unit_test(test_event_kinds),

@@ -182,8 +182,20 @@ static void test_keys_rfc9001_a1(void **state)
     expect_hex(k.key, sizeof k.key, "cf3a5331653c364c88f0f379b6067e37");
     expect_hex(k.iv, sizeof k.iv, "0ac1493ca1905853b0bba03e");
     expect_hex(k.hp, sizeof k.hp, "c206b8d9b9f0f37644430b490eeaa314");
-    assert_int_equal(dis_quic_initial_keys(0xff00001d, rfc_dcid, 8, false, &k), -1);
+    /* an unknown version (draft-28) and an over-long DCID are refused */
+    assert_int_equal(dis_quic_initial_keys(0xff00001c, rfc_dcid, 8, false, &k), -1);
     assert_int_equal(dis_quic_initial_keys(DIS_QUIC_V1, rfc_dcid, 21, false, &k), -1);
+}
+
+/* draft-ietf-quic-tls-29 appendix A.1: the same DCID with the draft's own Initial salt. */
+static void test_keys_draft29(void **state)
+{
+    (void)state;
+    struct dis_quic_keys k;
+    assert_int_equal(dis_quic_initial_keys(DIS_QUIC_DRAFT29, rfc_dcid, 8, false, &k), 0);
+    expect_hex(k.key, sizeof k.key, "175257a31eb09dea9366d8bb79ad80ba");
+    expect_hex(k.iv, sizeof k.iv, "6b26114b9cba2b63a9e8dd4f");
+    expect_hex(k.hp, sizeof k.hp, "9ddd12c994c0698b89374a9c077a3077");
 }
 
 static void test_keys_rfc9369_a1(void **state)
@@ -515,6 +527,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_rfc9001_a1),
+        cmocka_unit_test(test_keys_draft29),
         cmocka_unit_test(test_keys_rfc9369_a1),
         cmocka_unit_test(test_rfc9001_a2_client_initial),
         cmocka_unit_test(test_rfc9001_a3_server_initial),

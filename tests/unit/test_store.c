@@ -1119,7 +1119,7 @@ static int collect_tls(void *user, const struct sto_tls_row *r)
     snprintf(t->line[t->n], sizeof t->line[0],
              "%s %s:%d>%s:%d flow=%lld sni=%s v=%s,%s,%s cipher=%s alpn=%s,%s ja3=%s,%s "
              "ja3s=%s,%s ja4=%s hf=%u hellos=%d hrr=%d est=%d alerts=%lld alert=%s,%d,%d,%d,%d "
-             "certs=%d,%lld cc=%d chain=%s,%d,%d,%s tunnel=%d,%s,%d,%d,%d flags=%u mid=%d "
+             "certs=%d,%lld cc=%d chain=%s,%d,%d,%s tunnel=%d,%s,%s,%d,%d,%d flags=%u mid=%d "
              "leaf=%s|%s|%s",
              S(r->transport), S(r->src), r->sport, S(r->dst), r->dport, (long long)r->flow_seq,
              S(r->sni), S(r->client_version), S(r->client_max_version), S(r->version), S(r->cipher),
@@ -1128,7 +1128,7 @@ static int collect_tls(void *user, const struct sto_tls_row *r)
              (long long)r->alerts, S(r->alert_from), r->alert_level, r->alert_desc,
              r->alert_before_established, r->alert_encrypted, r->certs_total, (long long)r->certs,
              r->client_cert, S(r->chain), r->verify_error, r->verify_depth, S(r->verify_reason),
-             r->in_tunnel, S(r->proxy_target), r->proxy_port, r->proxy_status,
+             r->in_tunnel, S(r->proxy_kind), S(r->proxy_target), r->proxy_port, r->proxy_status,
              r->proxy_first_status, r->flags, r->midstream, S(r->cert_subject), S(r->cert_issuer),
              S(r->cert_sha256));
     t->n_certs[t->n] = 0;
@@ -1215,7 +1215,7 @@ static void test_tls_round_trip(void **state)
         "cipher=0xc02f alpn=h2 http/1.1,h2 ja3=" JA3_12 "," JA3_12_MD5 " ja3s=" JA3S_12
         "," JA3S_12_MD5 " ja4=" JA4_12 " hf=0 hellos=1 hrr=0 est=0 alerts=2 alert=client,2,48,1,0 "
         "certs=3,2 cc=0 chain=invalid,20,1,unable to get local issuer certificate "
-        "tunnel=0,-,0,0,0 flags=0 mid=0 leaf=CN=example.com|CN=Test CA,O=Example|" LEAF_SHA);
+        "tunnel=0,-,-,0,-1,-1 flags=0 mid=0 leaf=CN=example.com|CN=Test CA,O=Example|" LEAF_SHA);
     assert_int_equal(t->r[0].capture_id, cap);
     assert_near(t->r[0].ts, 1700000000.143456, 1e-6);
     assert_near(t->r[0].server_hello_ts, 1700000000.168456, 1e-6);
@@ -1234,7 +1234,7 @@ static void test_tls_round_trip(void **state)
                         "cipher=0x1301 alpn=-,- ja3=" JA3_13 "," JA3_13_MD5 " ja3s=" JA3S_13
                         "," JA3S_13_MD5 " ja4=" JA4_13 " hf=4 hellos=2 hrr=1 est=1 alerts=0 "
                         "alert=-,-1,-1,-1,-1 certs=0,0 cc=0 chain=-,-1,-1,- "
-                        "tunnel=1,example.org,443,200,407 flags=32 mid=1 leaf=-|-|-");
+                        "tunnel=1,http,example.org,443,200,407 flags=32 mid=1 leaf=-|-|-");
     assert_near(t->r[1].established_ts, 1700000000.683456, 1e-6);
     assert_near(t->r[1].client_appdata_ts, 1700000000.683456, 1e-6);
     assert_near(t->r[1].server_appdata_ts, 1700000000.654456, 1e-6);
@@ -1243,7 +1243,7 @@ static void test_tls_round_trip(void **state)
 
     /* TLS 1.2 verified */
     assert_non_null(strstr(t->line[2], " est=1 alerts=0 alert=-,-1,-1,-1,-1 certs=2,1 cc=0 "
-                                       "chain=valid,0,0,ok tunnel=0,-,0,0,0 "));
+                                       "chain=valid,0,0,ok tunnel=0,-,-,0,-1,-1 "));
     assert_int_equal(t->n_certs[2], 1);
     assert_string_equal(t->certs[2][0], t->certs[0][0]);
 

@@ -31,6 +31,14 @@ enum dis_event_kind {
     (DIS_EV_BIT(DIS_EV_STUN) | DIS_EV_BIT(DIS_EV_DNS) | DIS_EV_BIT(DIS_EV_TLS) |                   \
      DIS_EV_BIT(DIS_EV_HTTP_CONNECT))
 
+/** The explicit proxy whose tunnel carried a TLS connection (dis_tls_summary.proxy_kind). */
+enum dis_tls_proxy {
+    DIS_TLS_PROXY_NONE = 0, /**< not tunnelled */
+    DIS_TLS_PROXY_HTTP,     /**< HTTP CONNECT (RFC 9110 §9.3.6) */
+    DIS_TLS_PROXY_SOCKS5,   /**< SOCKS5 CONNECT (RFC 1928) */
+    DIS_TLS_PROXY_SOCKS4,   /**< SOCKS4 or SOCKS4a CONNECT */
+};
+
 /** The verdict on a TLS server's certificate chain (dis_tls_summary.chain). */
 enum dis_tls_chain {
     DIS_TLS_CHAIN_UNKNOWN = 0, /**< not verified: no trust store given, or no certificate seen
@@ -53,7 +61,10 @@ struct dis_tls_alert_info {
 
 /**
  * What one TLS connection (over TCP, possibly inside an HTTP CONNECT tunnel) showed in clear:
- * hellos, fingerprints, the server's certificate chain (TLS <= 1.2), alerts and progress.
+ * hellos, fingerprints, the server's certificate chain (TLS <= 1.2), alerts and progress. Over
+ * UDP (dis_event.transport 17) the summary is of a QUIC client Initial's ClientHello (JA4 "q";
+ * no ServerHello, certificates or progress) or of DTLS 1.0/1.2 hellos (JA4 "d"; alerts and
+ * application data counted; no certificates), told apart by the client version or the JA4.
  * Times are capture times in ns, 0 when the thing was not seen. String pointers are never NULL
  * ("" when absent) and point to bounded, NUL-terminated copies. Everything is owned by the
  * engine and borrowed by the DIS_EV_TLS callback, for the call only.
@@ -106,13 +117,17 @@ struct dis_tls_summary {
     enum dis_tls_chain chain;            /**< verdict (needs dis_engine_opts.x509_store) */
     struct dis_tls_verify_result verify; /**< details when chain is VALID or INVALID */
 
-    /* HTTP CONNECT (explicit proxy) */
-    bool in_tunnel;              /**< the TLS ran inside a CONNECT tunnel on this flow */
-    const char *proxy_target;    /**< the CONNECT target host */
-    uint16_t proxy_port;         /**< ... and port */
-    uint16_t proxy_status;       /**< status of the response that opened the tunnel */
-    uint16_t proxy_first_status; /**< status of the flow's first CONNECT response (407 when a
-                                      challenge preceded the tunnel) */
+    /* explicit proxy: HTTP CONNECT or SOCKS */
+    bool in_tunnel;                /**< the TLS ran inside a proxy tunnel on this flow */
+    enum dis_tls_proxy proxy_kind; /**< which proxy protocol opened it (NONE when not) */
+    const char *proxy_target;      /**< the target host (CONNECT authority; SOCKS domain name
+                                        or address text) */
+    uint16_t proxy_port;           /**< ... and port */
+    uint16_t proxy_status;         /**< what opened the tunnel: HTTP status (200), SOCKS5 REP
+                                        (0 succeeded, RFC 1928 §6), SOCKS4 CD (90 granted) */
+    uint16_t proxy_first_status;   /**< HTTP: status of the flow's first CONNECT response (407
+                                        when a challenge preceded the tunnel); SOCKS: as
+                                        proxy_status */
 
     uint32_t conn_flags; /**< DIS_TLS_CF_* anomalies */
     bool midstream;      /**< a direction was picked up without its SYN */

@@ -19,8 +19,9 @@
 #include "dissect/status.h"
 #include "dissect/tcp_reasm.h"
 
-#define DIS_QUIC_V1 0x00000001u /**< RFC 9000 */
-#define DIS_QUIC_V2 0x6b3343cfu /**< RFC 9369 */
+#define DIS_QUIC_V1 0x00000001u      /**< RFC 9000 */
+#define DIS_QUIC_V2 0x6b3343cfu      /**< RFC 9369 */
+#define DIS_QUIC_DRAFT29 0xff00001du /**< draft-ietf-quic-transport-29, still seen in captures */
 /** Longest connection ID of versions 1 and 2 (RFC 9000 §17.2). */
 #define DIS_QUIC_CID_MAX 20
 /** CRYPTO stream bytes kept, offsets [0, DIS_QUIC_CRYPTO_MAX). */

@@ -350,10 +350,12 @@ struct sto_tls_row {
     int verify_error;             /**< OpenSSL X509_V_* code; -1 when none */
     int verify_depth;             /**< depth of that error; -1 when none */
     const char *verify_reason;    /**< its text, or why verification could not run */
-    int in_tunnel;                /**< inside an HTTP CONNECT tunnel (0/1) */
-    const char *proxy_target;     /**< CONNECT target host, or NULL */
-    int proxy_port, proxy_status; /**< 0 when not in a tunnel */
-    int proxy_first_status;       /**< the flow's first CONNECT status (407: challenged) */
+    int in_tunnel;                /**< inside a proxy tunnel: HTTP CONNECT or SOCKS (0/1) */
+    const char *proxy_kind;       /**< "http", "socks5", "socks4", or NULL */
+    const char *proxy_target;     /**< the tunnel's target host, or NULL */
+    int proxy_port;               /**< 0 when not in a tunnel */
+    int proxy_status;             /**< HTTP status or SOCKS reply code; -1 when not in a tunnel */
+    int proxy_first_status;       /**< the flow's first CONNECT status (407: challenged), or -1 */
     uint32_t flags;               /**< DIS_TLS_CF_* */
     int midstream;                /**< picked up without its SYN (0/1) */
     const char *cert_subject;     /**< the leaf certificate's (pos 0), or NULL */
