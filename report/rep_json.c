@@ -269,14 +269,15 @@ static int rep__stun_cb(void *user, const struct sto_stun_row *r)
 }
 
 /* Collects the answers of one DNS transaction into an array. */
-struct rep__janswers {
+/* A child-row walk (DNS answers, TLS certificates) filling one JSON array. */
+struct rep__jchildren {
     struct rep__jctx *c;
     json_t *a;
 };
 
 static int rep__answer_cb(void *user, const struct sto_dns_answer_row *r)
 {
-    struct rep__janswers *x = user;
+    struct rep__jchildren *x = user;
     json_t *o = json_object();
 
     rep__set(x->c, o, "name", rep__jstr(r->name));
@@ -292,7 +293,7 @@ static int rep__dns_cb(void *user, const struct sto_dns_row *r)
 {
     struct rep__jctx *c = user;
     json_t *o = json_object();
-    struct rep__janswers x = {.c = c, .a = json_array()};
+    struct rep__jchildren x = {.c = c, .a = json_array()};
     int rc;
 
     rep__set(c, o, "id", json_integer(r->id));
@@ -391,14 +392,9 @@ static json_t *rep__jtls_proxy(struct rep__jctx *c, const struct sto_tls_row *r)
 }
 
 /* Collects the certificates of one TLS connection into an array. */
-struct rep__jcerts {
-    struct rep__jctx *c;
-    json_t *a;
-};
-
 static int rep__cert_cb(void *user, const struct sto_tls_cert_row *r)
 {
-    struct rep__jcerts *x = user;
+    struct rep__jchildren *x = user;
     json_t *o = json_object();
 
     rep__set(x->c, o, "subject", rep__jstr(r->subject));
@@ -419,7 +415,7 @@ static int rep__tls_cb(void *user, const struct sto_tls_row *r)
 {
     struct rep__jctx *c = user;
     json_t *o = json_object();
-    struct rep__jcerts x = {.c = c, .a = json_array()};
+    struct rep__jchildren x = {.c = c, .a = json_array()};
     int bad = r->chain && strcmp(r->chain, "valid") != 0;
 
     rep__set(c, o, "id", json_integer(r->id));
