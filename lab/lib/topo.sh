@@ -271,7 +271,7 @@ lab_coturn() {
 lab_capture_start() {
     sleep 0.3 # let interface-up noise pass
     log "capture on $NS_GW br0"
-    ip netns exec "$NS_GW" tcpdump -i br0 -n -s 0 -U --immediate-mode -Z root --time-stamp-precision=nano \
+    ip netns exec "$NS_GW" tcpdump -i br0 -n -s 0 -B 65536 -U --immediate-mode -Z root --time-stamp-precision=nano \
         -w "$LAB_WORK/capture.pcap" 2>"$LAB_WORK/tcpdump.log" &
     LAB_TCPDUMP=$!
     LAB_PIDS+=("$LAB_TCPDUMP")

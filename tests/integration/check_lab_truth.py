@@ -40,6 +40,7 @@ COLUMNS = ["proto", "src", "sport", "dst", "dport", "what", "kind", "method", "s
 # tshark fields, one line per frame; multi-valued fields joined by ','.
 FIELDS = [
     "frame.number", "frame.time_epoch", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    "ip.ttl", "ipv6.hlim",
     "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
     "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset", "tcp.len", "udp.length",
     "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code",
@@ -274,6 +275,20 @@ def check_token(tok, fl):
     if n is not None:
         return None if len(fl.out) >= n and not fl.back else \
             f"{len(fl.out)} datagrams out, {len(fl.back)} back"
+    m = re.fullmatch(r"ttl=(\d+)", tok)
+    if m:
+        ttls = {(p.f("ip.ttl") or p.f("ipv6.hlim"))[0] for p in fl.back}
+        return None if ttls == {m.group(1)} else f"TTLs from the server side: {sorted(ttls)}"
+    n = count_cmp(tok, "rtt-split")
+    if n is not None:
+        t = lambda p: float(p.c[IDX["frame.time_epoch"]])
+        synack = [p for p in fl.back if is_synack(p)]
+        if not (syn_out and synack and hello and shello):
+            return "needs SYN, SYN-ACK, ClientHello and ServerHello"
+        tcp_rtt = t(synack[0]) - t(syn_out[-1])
+        tls_rtt = t(shello[0]) - t(hello[0])
+        ratio = tls_rtt / max(tcp_rtt, 1e-6)
+        return None if ratio >= n else f"ClientHello->ServerHello {tls_rtt * 1e3:.2f} ms is only {ratio:.1f} x SYN->SYN-ACK {tcp_rtt * 1e3:.3f} ms"
     if tok.startswith("http="):
         want = tok[5:].split(",")
         got = [c for p in fl.back for c in p.f("http.response.code")]
