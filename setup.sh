@@ -17,7 +17,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 BUILD_PKGS=(build-essential cmake pkg-config libpcap-dev libndpi-dev libssl-dev libsqlite3-dev
             libjansson-dev zlib1g-dev python3)
 TEST_PKGS=(libcmocka-dev sqlite3 tshark tcpdump iproute2 nftables socat openssl curl
-           wireshark-common clang libclang-rt-14-dev clang-format git)
+           wireshark-common clang libclang-rt-14-dev clang-format git
+           iptables dnsmasq-base coturn nodejs jq ethtool)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -58,7 +59,9 @@ demo)
     [ -f pcaps/demo.pcapng ] && demo=pcaps/demo.pcapng
     rm -f build/demo.db build/demo.db-wal build/demo.db-shm
     log "analysing $demo into build/demo.db"
-    build/cli/sensoscope analyze --db build/demo.db "$demo"
+    ca=()
+    [ -f "${demo%.pcapng}.ca.pem" ] && ca=(--ca-bundle "${demo%.pcapng}.ca.pem")
+    build/cli/sensoscope analyze --db build/demo.db "${ca[@]}" "$demo"
     log "report (build/cli/sensoscope report --db build/demo.db)"
     build/cli/sensoscope report --db build/demo.db
     ;;

@@ -44,9 +44,13 @@ source "$HERE/lib/middlebox.sh"
 source "$HERE/lib/peers.sh"
 source "$HERE/lib/steps.sh"
 SCEN_NODE_PEERS=0
+SCEN_MITM=0
 LAB_SCHOOL_DNS_EXTRA=()
 source "$SCEN_FILE"
 
+# Only what this scenario needs: npm (and werift) for WebRTC peers, mitmproxy for proxies.
+((SCEN_NODE_PEERS)) || LAB_DEPS=("${LAB_DEPS[@]/npm:npm/}")
+((SCEN_MITM)) || LAB_DEPS=("${LAB_DEPS[@]/mitmdump:mitmproxy/}")
 lab_install_deps
 ((SCEN_NODE_PEERS)) && lab_node_deps
 lab_trap

@@ -31,6 +31,7 @@ LAB_DEPS=(ip:iproute2 tcpdump:tcpdump socat:socat openssl:openssl curl:curl nft:
 lab_install_deps() {
     local pair missing=()
     for pair in "${LAB_DEPS[@]}"; do
+        [[ -n $pair ]] || continue
         command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
     done
     ((${#missing[@]})) || return 0

@@ -36,7 +36,7 @@ step_dns() {
         [[ $(fact "$key" answers) == "$addr" ]] || die "$key: answer $(fact "$key" answers), expected $addr"
         ev="dns=$name/0/$addr"
         [[ -n ${LAB_CNAME[$name]:-} ]] && ev+=";cname=$name/${LAB_CNAME[$name]}"
-        row udp "$src" "$(fact "$key" lport)" "$GW_LAN4" 53 "DNS $type $name" - - - - "$ev" \
+        row udp "$(fact "$key" local)" "$(fact "$key" lport)" "$GW_LAN4" 53 "DNS $type $name" - - - - "$ev" \
             "dns-query rcode 0, answer $addr${LAB_CNAME[$name]:+ via CNAME ${LAB_CNAME[$name]}}"
     fi
 }
@@ -69,4 +69,20 @@ step_cloud() {
 product_start() {
     step_cloud "$1-cloud" "$2" "$3" app.senso.cloud
     step_cloud "$1-signalr" "$2" "$3" "$SIGNAL_HOST"
+}
+
+# bcast_listen: the console (broadcast sender) listens on TCP 30100 and echoes what it gets.
+bcast_listen() {
+    bg bcast-listen "$NS_CON" timeout 90 socat TCP-LISTEN:30100,bind="$CON4",reuseaddr,fork EXEC:cat
+    wait_listen "$NS_CON" tcp "$CON4" 30100
+}
+
+# step_bcast KEY NS SRC: one broadcast connection from SRC to the console, pinned source
+# port (FACT[KEY.port]); the caller checks the outcome.
+step_bcast() {
+    local port
+    next_port port
+    FACT[$1.port]=$port
+    run "$1" "$2" 8 socat -t 1 - "TCP:$CON4:30100,bind=$3:$port,connect-timeout=4" \
+        <<<"sensoscope-lab broadcast frame"
 }

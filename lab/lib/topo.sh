@@ -49,7 +49,7 @@ declare -A LAB_CNAME=(
     [senso-sturn-northeu.cloudapp.net]=senso-sturn-northeu.northeurope.cloudapp.azure.com
     [senso-sturn-centralusa.cloudapp.net]=senso-sturn-centralusa.centralus.cloudapp.azure.com
 )
-TURN_EU=198.51.100.10 TURN_US=198.51.100.11
+TURN_EU=198.51.100.10 TURN_US=198.51.100.11 TURN_NAME_EU=senso-sturn-northeu.cloudapp.net
 TURN_USER=senso TURN_PASS=labpass TURN_REALM=lab.senso.cloud
 SIGNAL_HOST=senso-eu1.service.signalr.net
 
@@ -150,8 +150,10 @@ NFT
 }
 
 # lab_nat_gateway NS LANIF: masquerade to wan0 (Linux keeps source ports where it can) and
-# drop unsolicited inbound on the WAN side. Without that drop an early inbound connectivity
-# check would make the NAT pick another port, and hole punching would fail.
+# drop unsolicited inbound on the WAN side, also to the gateway itself. Without that drop an
+# early inbound connectivity check would create a conntrack entry on the gateway's own
+# address and port, the NAT would then pick another port for the peer's outbound packets,
+# and hole punching would fail.
 lab_nat_gateway() {
     in_ns "$1" nft -f - <<NFT
 table inet lab {
@@ -162,6 +164,12 @@ table inet lab {
         iifname "$2" jump school
     }
     chain school {
+    }
+    chain input {
+        type filter hook input priority filter; policy accept;
+        iifname "wan0" ct state established,related accept
+        iifname "wan0" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+        iifname "wan0" counter drop comment "unsolicited inbound to the gateway"
     }
     chain postrouting {
         type nat hook postrouting priority srcnat; policy accept;
@@ -286,7 +294,7 @@ lab_capture_start() {
 # lab_capture_stop OUT.pcapng COMMENT: stop tcpdump, require zero drops, write pcapng.
 lab_capture_stop() {
     sleep 0.5 # last ACKs and FINs
-    kill -INT "$LAB_TCPDUMP"
+    kill -TERM "$LAB_TCPDUMP" # background jobs of a script ignore SIGINT
     wait "$LAB_TCPDUMP" || true
     grep -q '^0 packets dropped by kernel' "$LAB_WORK/tcpdump.log" ||
         die "tcpdump dropped packets: $(cat "$LAB_WORK/tcpdump.log")"

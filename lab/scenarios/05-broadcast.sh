@@ -6,17 +6,7 @@
 SCEN_TITLE="broadcast 30100: working, dropped by the console's firewall, rejected with RST"
 
 scenario_services() {
-    bg bcast-listen "$NS_CON" timeout 60 socat TCP-LISTEN:30100,bind="$CON4",reuseaddr,fork EXEC:cat
-    wait_listen "$NS_CON" tcp "$CON4" 30100
-}
-
-# bcast KEY NS SRC: one broadcast connection from SRC, pinned source port.
-bcast() {
-    local port
-    next_port port
-    FACT[$1.port]=$port
-    run "$1" "$2" 8 socat -t 1 - "TCP:$CON4:30100,bind=$3:$port,connect-timeout=4" \
-        <<<"sensoscope-lab broadcast frame"
+    bcast_listen
 }
 
 scenario_traffic() {
@@ -24,7 +14,7 @@ scenario_traffic() {
     product_start stu1 "$NS_STU1" "$STU1_4"
     product_start stu2 "$NS_STU2" "$STU2_4"
 
-    bcast ok "$NS_STU1" "$STU1_4"
+    step_bcast ok "$NS_STU1" "$STU1_4"
     expect_rc ok 0 "broadcast connection"
     [[ ${FACT[ok.out]} == "sensoscope-lab broadcast frame" ]] || die "ok: echo '${FACT[ok.out]}'"
 
@@ -37,10 +27,10 @@ table inet host_fw {
     }
 }
 NFT
-    bcast drop "$NS_STU2" "$STU2_4"
+    step_bcast drop "$NS_STU2" "$STU2_4"
     [[ ${FACT[drop.rc]} != 0 ]] || die "drop: connection went through"
     grep -qi 'timed out' "$LAB_WORK/drop.err" || die "drop: not a timeout: $(cat "$LAB_WORK/drop.err")"
-    bcast rst "$NS_STU1" "$STU1_4"
+    step_bcast rst "$NS_STU1" "$STU1_4"
     grep -qi 'refused' "$LAB_WORK/rst.err" || die "rst: not refused: $(cat "$LAB_WORK/rst.err")"
     FACT[drop.n]=$(in_ns "$NS_CON" nft list chain inet host_fw input | sed -n '/"drop"/s/.*packets \([0-9]*\).*/\1/p')
     FACT[rst.n]=$(in_ns "$NS_CON" nft list chain inet host_fw input | sed -n '/"reset"/s/.*packets \([0-9]*\).*/\1/p')

@@ -6,6 +6,7 @@
 # only the gateway's TTL and its quick SYN-ACK give it away). SignalR, api.senso.cloud and
 # an unrelated web site are not inspected and form the capture's baseline.
 SCEN_TITLE="HTTPS inspection by a transparent proxy: TLS 1.2 (forged certificate) and TLS 1.3"
+SCEN_MITM=1
 
 scenario_services() {
     mb_make_inspection_ca "$LAB_WORK/insp"

@@ -4,6 +4,7 @@
 # TLS then passes through untouched (the origin's own certificate). The vendor requires its
 # endpoints to work without proxy authentication, so the 407 is a finding.
 SCEN_TITLE="explicit proxy: CONNECT answered 407, then 200 with credentials"
+SCEN_MITM=1
 PROXY_PORT=3128
 
 scenario_services() {

@@ -49,7 +49,7 @@ FIELDS = [
     "tls.record.content_type", "tls.handshake.certificate",
     "dns.flags.response", "dns.qry.name", "dns.flags.rcode", "dns.a", "dns.aaaa", "dns.cname",
     "dns.resp.name",
-    "stun.type.method", "stun.type.class", "stun.id", "stun.channel", "stun.att.type",
+    "stun.type", "stun.id", "stun.channel", "stun.att.type", "stun.att.username",
     "dtls.record.content_type", "http.response.code", "http.request.method", "http.request.uri",
 ]
 IDX = {f: i for i, f in enumerate(FIELDS)}
@@ -153,8 +153,12 @@ def payload(p):
 
 def stun_msgs(p):
     """(method, class, txid, attr types) of each STUN message in the frame."""
-    ms, cs, ids = p.f("stun.type.method"), p.f("stun.type.class"), p.f("stun.id")
-    return [(int(m, 0), int(c, 0), i) for m, c, i in zip(ms, cs, ids)]
+    out = []
+    for t, i in zip(p.f("stun.type"), p.f("stun.id")):
+        t = int(t, 0)  # RFC 8489 section 5: class bits C1 (0x100) and C0 (0x010)
+        method = (t & 0x000F) | ((t >> 1) & 0x0070) | ((t >> 2) & 0x0F80)
+        out.append((method, ((t >> 7) & 2) | ((t >> 4) & 1), i))
+    return out
 
 
 def cert_issuer(hexcert):
@@ -245,9 +249,10 @@ def check_token(tok, fl):
         meth, cls, n = STUN_METHODS[m.group(1)], STUN_CLASSES[m.group(2)], int(m.group(3))
         got = sum(1 for p in fl.all for (mm, cc, _) in stun_msgs(p) if mm == meth and cc == cls)
         return None if got >= n else f"{got} {m.group(1)} {m.group(2)}"
-    n = count_cmp(tok, "stun-unanswered")
+    n = count_cmp(tok, "ice-unanswered")
     if n is not None:
-        req = sum(1 for p in fl.out for (_, cc, _) in stun_msgs(p) if cc == 0)
+        req = sum(1 for p in fl.out for (_, cc, _) in stun_msgs(p)
+                  if cc == 0 and ":" in ",".join(p.f("stun.att.username")))
         resp = sum(1 for p in fl.all for (_, cc, _) in stun_msgs(p) if cc in (2, 3))
         return None if req >= n and resp == 0 else f"{req} requests, {resp} responses"
     if tok == "usecandidate-ok":
