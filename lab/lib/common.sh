@@ -25,7 +25,7 @@ die() {
 LAB_DEPS=(ip:iproute2 tcpdump:tcpdump socat:socat openssl:openssl curl:curl nft:nftables
     iptables-nft:iptables tshark:tshark editcap:wireshark-common mergecap:wireshark-common
     ethtool:ethtool dnsmasq:dnsmasq-base turnserver:coturn mitmdump:mitmproxy
-    node:nodejs npm:npm python3:python3 jq:jq)
+    node:nodejs npm:npm python3:python3 jq:jq update-ca-certificates:ca-certificates)
 
 # lab_install_deps: install whatever of LAB_DEPS is missing (root, Debian 12).
 lab_install_deps() {
@@ -53,7 +53,10 @@ lab_node_deps() {
         return 0
     fi
     log "npm ci in lab/node"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    # Bounded: a registry that cannot be reached fails the run instead of hanging it.
+    (cd "$dir" && timeout 900 npm ci --no-audit --no-fund --loglevel=error \
+        --fetch-timeout=60000 --fetch-retries=2 >/dev/null) ||
+        die "npm ci in lab/node failed (is the npm registry reachable, and its certificate trusted?)"
     cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.lab"
 }
 

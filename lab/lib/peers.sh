@@ -113,9 +113,19 @@ ice_rows() {
         row "$tproto" "$me" "$cport" "$sip" "$sport" "$what, relayed through the TURN server ($stransport)" \
             ice 3 "$sub" - "$ev" \
             "werift selected pair: local relay $(jq -r '.selected.local | "\(.address):\(.port)"' "$LAB_WORK/$key.$side.json") - remote $rt $ra:$rp"
+        # coturn here, like most deployments, refuses to relay to private addresses: the
+        # permissions for the remote's private host candidate get 403 (Forbidden IP). That
+        # is the server's policy, not the school's network, so it is not a verdict.
+        local n403 why403=""
+        n403=$(tshark -r "$CAP" -n -Y "ip.addr==$me && $tproto.port==$cport && ip.addr==$sip && stun.att.error==3 && stun.att.error.reason contains \"Forbidden\"" \
+            2>/dev/null | wc -l)
+        if ((n403 > 0)); then
+            ev+=";stun=createpermission/error>=1"
+            why403="; $n403 responses 403 Forbidden IP to permissions for the remote's private address (server policy, not a turn_error)"
+        fi
         row "$tproto" "$me" "$cport" "$sip" "$sport" "TURN allocation of $what ($stransport)" \
             turn 3 "$sub" - "$ev" \
-            "werift: relayed address $(jq -r .turn.relayed "$LAB_WORK/$key.$side.json"), mapped $(jq -r .turn.mapped "$LAB_WORK/$key.$side.json")"
+            "werift: relayed address $(jq -r .turn.relayed "$LAB_WORK/$key.$side.json"), mapped $(jq -r .turn.mapped "$LAB_WORK/$key.$side.json")$why403"
     else
         method=2 sub=host
         [[ $lt == srflx || $rt == srflx || $lt == prflx || $rt == prflx ]] && sub=srflx

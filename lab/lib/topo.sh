@@ -271,7 +271,7 @@ lab_coturn() {
             --min-port=49152 --max-port=65535 --no-multicast-peers --no-dtls \
             --allowed-peer-ip=203.0.113.0-203.0.113.255 --denied-peer-ip=10.0.0.0-10.255.255.255 \
             --denied-peer-ip=192.168.0.0-192.168.255.255 --no-rfc5780 --no-stun-backward-compatibility \
-            --pidfile="$LAB_WORK/turnserver-$ip.pid" --verbose
+            --pidfile="$LAB_WORK/turnserver-$ip.pid" --userdb="$LAB_WORK/turndb-$ip" --verbose
     done
 }
 
