@@ -25,7 +25,8 @@ die() {
 LAB_DEPS=(ip:iproute2 tcpdump:tcpdump socat:socat openssl:openssl curl:curl nft:nftables
     iptables-nft:iptables tshark:tshark editcap:wireshark-common mergecap:wireshark-common
     ethtool:ethtool dnsmasq:dnsmasq-base turnserver:coturn mitmdump:mitmproxy
-    node:nodejs npm:npm python3:python3 jq:jq update-ca-certificates:ca-certificates)
+    node:nodejs npm:npm python3:python3 jq:jq update-ca-certificates:ca-certificates
+    sysctl:procps pkill:procps)
 
 # lab_install_deps: install whatever of LAB_DEPS is missing (root, Debian 12).
 lab_install_deps() {
