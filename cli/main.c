@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "profile_opts.h"
 
 static const char usage[] =
     "usage: sensoscope COMMAND [OPTIONS] [ARGS]\n"
@@ -15,6 +16,7 @@ static const char usage[] =
     "  analyze FILE...     read pcap/pcapng files (or - for standard input) into the database\n"
     "  capture -i IFACE    capture live from an interface into the database\n"
     "  report              print a report from the database (text or JSON)\n"
+    "  rules               print the requirement profile flows are checked against\n"
     "\n"
     "  sensoscope COMMAND --help   options of a command\n"
     "  sensoscope --version        version and library versions\n"
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
         return cmd_capture(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rules"))
+        return cmd_rules(argc - 1, argv + 1);
     fprintf(stderr, "sensoscope: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }
