@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rep_json.c - the JSON report of DESIGN.md "Machine-readable output" (documented in
- * docs/json.md): captures, flows, TLS, STUN, DNS, HTTP CONNECT, and the arrays still to be
+ * docs/json.md): captures, flows, TLS, STUN, DNS, HTTP CONNECT, the analysis (sessions with
+ * their candidate pairs, verdicts, hosts, the profile rules) and the checklist still to be
  * filled. Each record is built as a jansson object, written and freed at once; the
  * enclosing object, arrays and commas are written here, so memory does not grow with the
  * number of flows. One record per line.
@@ -21,9 +22,6 @@
  */
 #define REP__JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
 
-/* The arrays that later issues fill; written empty so consumers can rely on them. */
-static const char *const rep__empty_arrays[] = {"sessions", "verdicts", "checklist", "hosts"};
-
 struct rep__jctx {
     struct rep__out *w;
     struct sto_db *db; /* for the nested walk of DNS answers */
@@ -37,7 +35,7 @@ struct rep__jctx {
 static json_t *rep__jstr(const char *s)
 {
     json_t *j;
-    char buf[1024];
+    char buf[4096]; /* an explanation (640 bytes) with every byte escaped as \xNN */
 
     if (!s)
         return json_null();
@@ -122,6 +120,7 @@ static int rep__capture_cb(void *user, const struct sto_capture_row *r)
     rep__set(c, o, "status", rep__jstr(r->status));
     rep__set(c, o, "version", rep__jstr(r->version));
     rep__set(c, o, "analysed_at", rep__jtime(r->analysed_at));
+    rep__set(c, o, "profile", rep__jstr(r->profile));
     return rep__emit(c, o);
 }
 
@@ -499,6 +498,182 @@ static int rep__http_connect_cb(void *user, const struct sto_http_connect_row *r
     return rep__emit(c, o);
 }
 
+/* ---- analysis: sessions, candidate pairs, verdicts, hosts, rules ---- */
+
+/* An integer column that is NULL (-1 from the store) for other kinds of rows. */
+static json_t *rep__jcount(int64_t v)
+{
+    return v >= 0 ? json_integer(v) : json_null();
+}
+
+static int rep__pair_cb(void *user, const struct sto_pair_row *r)
+{
+    struct rep__jchildren *x = user;
+    json_t *o = json_object();
+
+    rep__set(x->c, o, "local", rep__jstr(r->local));
+    rep__set(x->c, o, "remote", rep__jstr(r->remote));
+    rep__set(x->c, o, "proto", rep__jstr(r->proto));
+    rep__set(x->c, o, "relayed", json_boolean(r->relayed));
+    rep__set(x->c, o, "requests", json_integer(r->requests));
+    rep__set(x->c, o, "successes", json_integer(r->successes));
+    rep__set(x->c, o, "errors", json_integer(r->errors));
+    rep__set(x->c, o, "nominated", json_boolean(r->nominated));
+    rep__set(x->c, o, "selected", json_boolean(r->selected));
+    rep__set(x->c, o, "first", json_real(r->first));
+    rep__set(x->c, o, "last", json_real(r->last));
+    rep__set(x->c, o, "rtt_ms", r->rtt_ms >= 0 ? json_real(r->rtt_ms) : json_null());
+    if (!o || json_array_append_new(x->a, o) != 0)
+        x->c->oom = 1;
+    return x->c->oom;
+}
+
+/* {"relayed", "mapped", "transport", "lifetime", ...} of a TURN session, else null. */
+static json_t *rep__jturn(struct rep__jctx *c, const struct sto_session_row *r)
+{
+    json_t *o;
+
+    if (!r->kind || strcmp(r->kind, "turn") != 0)
+        return json_null();
+    o = json_object();
+    rep__set(c, o, "relayed", rep__jstr(r->relayed));
+    rep__set(c, o, "mapped", rep__jstr(r->mapped));
+    rep__set(c, o, "transport", rep__jstr(r->transport));
+    rep__set(c, o, "lifetime", rep__jcount(r->lifetime));
+    rep__set(c, o, "permissions", rep__jcount(r->permissions));
+    rep__set(c, o, "channels", rep__jcount(r->channels));
+    rep__set(c, o, "peers", rep__jcount(r->peers));
+    rep__set(c, o, "errors", rep__jcount(r->errors));
+    rep__set(c, o, "last_error", r->last_error > 0 ? json_integer(r->last_error) : json_null());
+    return o;
+}
+
+/* {"local", "remote"} of the selected pair, or null. */
+static json_t *rep__jselected(struct rep__jctx *c, const struct sto_session_row *r)
+{
+    json_t *o;
+
+    if (!r->sel_local && !r->sel_remote)
+        return json_null();
+    o = json_object();
+    rep__set(c, o, "local", rep__jstr(r->sel_local));
+    rep__set(c, o, "remote", rep__jstr(r->sel_remote));
+    return o;
+}
+
+static int rep__session_cb(void *user, const struct sto_session_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+    struct rep__jchildren x = {.c = c, .a = json_array()};
+
+    /* The row id: unique across captures (seq is unique only within one). */
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "seq", json_integer(r->seq));
+    rep__set(c, o, "kind", rep__jstr(r->kind));
+    rep__set(c, o, "method", r->method > 0 ? json_integer(r->method) : json_null());
+    rep__set(c, o, "submethod", rep__jstr(r->submethod));
+    rep__set(c, o, "proto", rep__jstr(r->proto));
+    rep__set(c, o, "client", rep__jstr(r->client));
+    rep__set(c, o, "peer", rep__jstr(r->peer));
+    rep__set(c, o, "server", rep__jstr(r->server));
+    rep__set(c, o, "selected", rep__jselected(c, r));
+    rep__set(c, o, "first", json_real(r->first));
+    rep__set(c, o, "last", json_real(r->last));
+    rep__set(c, o, "bytes", json_integer(r->bytes));
+    rep__set(c, o, "ufrags", rep__jstr(r->ufrags));
+    rep__set(c, o, "link", r->link_id > 0 ? json_integer(r->link_id) : json_null());
+    rep__set(c, o, "explanation", rep__jstr(r->explanation));
+    rep__set(c, o, "turn", rep__jturn(c, r));
+    if (!x.a) {
+        c->oom = 1;
+    } else if (r->pairs > 0 && sto_each_session_pair(c->db, r->id, rep__pair_cb, &x) < 0) {
+        json_decref(o);
+        json_decref(x.a);
+        return -1; /* the walk returns it; the store's message is reported */
+    }
+    rep__set(c, o, "pairs", x.a);
+    return rep__emit(c, o);
+}
+
+static int rep__verdict_cb(void *user, const struct sto_verdict_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "kind", rep__jstr(r->kind));
+    rep__set(c, o, "code", rep__jstr(r->code));
+    rep__set(c, o, "confidence", rep__jstr(r->confidence));
+    rep__set(c, o, "rule", rep__jstr(r->rule));
+    rep__set(c, o, "proto", rep__jstr(r->proto));
+    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "sport", json_integer(r->sport));
+    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dport", json_integer(r->dport));
+    rep__set(c, o, "host", rep__jstr(r->host));
+    rep__set(c, o, "first", json_real(r->first));
+    rep__set(c, o, "evidence", rep__jstr(r->evidence));
+    rep__set(c, o, "session", r->session_id > 0 ? json_integer(r->session_id) : json_null());
+    rep__set(c, o, "flow", r->flow_seq > 0 ? json_integer(r->flow_seq) : json_null());
+    return rep__emit(c, o);
+}
+
+/* The JSON array text @p text as stored (hosts.names, hosts.methods); an array holding the
+ * text itself when it is not one (a database edited by hand). */
+static json_t *rep__jarray_text(struct rep__jctx *c, const char *text)
+{
+    json_t *a = text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+    if (json_is_array(a))
+        return a;
+    json_decref(a);
+    a = json_array();
+    if (!a)
+        return NULL;
+    if (text && *text && json_array_append_new(a, rep__jstr(text)) != 0)
+        c->oom = 1;
+    return a;
+}
+
+static int rep__host_cb(void *user, const struct sto_host_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+
+    rep__set(c, o, "id", json_integer(r->id));
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "addr", rep__jstr(r->addr));
+    rep__set(c, o, "names", rep__jarray_text(c, r->names));
+    rep__set(c, o, "role", rep__jstr(r->role));
+    rep__set(c, o, "local", json_boolean(r->local));
+    rep__set(c, o, "methods", rep__jarray_text(c, r->methods));
+    rep__set(c, o, "verdicts", json_integer(r->verdicts));
+    rep__set(c, o, "first", rep__jtime(r->first));
+    rep__set(c, o, "last", rep__jtime(r->last));
+    return rep__emit(c, o);
+}
+
+static int rep__rule_cb(void *user, const struct sto_rule_row *r)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object();
+
+    rep__set(c, o, "capture", json_integer(r->capture_id));
+    rep__set(c, o, "profile", rep__jstr(r->profile));
+    rep__set(c, o, "position", json_integer(r->position));
+    rep__set(c, o, "id", rep__jstr(r->id));
+    rep__set(c, o, "hosts", rep__jwords(c, r->hosts));
+    rep__set(c, o, "ports", rep__jwords(c, r->ports));
+    rep__set(c, o, "scope", rep__jstr(r->scope));
+    rep__set(c, o, "traffic", rep__jstr(r->traffic));
+    rep__set(c, o, "product", json_boolean(r->product));
+    rep__set(c, o, "used_for", rep__jstr_opt(r->used_for));
+    return rep__emit(c, o);
+}
+
 /* Runs a store walk; turns its -1 into the store's message. Returns 0 or -1. */
 static int rep__walk_result(struct rep__jctx *c, struct sto_db *db, int rc)
 {
@@ -556,10 +731,29 @@ int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
         return -1;
     rep__array_close(&c);
 
-    for (size_t i = 0; i < sizeof rep__empty_arrays / sizeof rep__empty_arrays[0]; i++) {
-        rep__array_open(&c, rep__empty_arrays[i]);
-        rep__array_close(&c);
-    }
+    rep__array_open(&c, "sessions");
+    if (rep__walk_result(&c, db, sto_each_session(db, &o->filter, rep__session_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    rep__array_open(&c, "verdicts");
+    if (rep__walk_result(&c, db, sto_each_verdict(db, &o->filter, rep__verdict_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    /* Filled by a later issue; written empty so consumers can rely on it. */
+    rep__array_open(&c, "checklist");
+    rep__array_close(&c);
+
+    rep__array_open(&c, "hosts");
+    if (rep__walk_result(&c, db, sto_each_host(db, &o->filter, rep__host_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
+
+    rep__array_open(&c, "rules");
+    if (rep__walk_result(&c, db, sto_each_rule(db, &o->filter, rep__rule_cb, &c)) < 0)
+        return -1;
+    rep__array_close(&c);
     rep__puts(w, "}\n");
     return w->err ? -1 : 0;
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rep_text.c - the text report for a terminal: captures, totals, top applications, the flow
- * table with aligned columns, and summaries of TLS, STUN/TURN and DNS. Every string from the
+ * rep_text.c - the text report for a terminal: captures, totals, top applications, the
+ * verdicts, sessions and hosts of the analysis, the flow table with aligned columns, and
+ * summaries of TLS, STUN/TURN and DNS. Every string from the
  * database is escaped (rep__escape), since names will come from packets. The table is walked twice:
  * once to size the columns, once to print, so memory does not grow with the number of flows.
  */
 #include "rep_int.h"
 
 #include <string.h>
+
+#include <jansson.h>
 
 #define REP__BOLD "\033[1m"
 #define REP__RED "\033[31m"
@@ -628,6 +631,180 @@ static int rep__tls_section(struct sto_db *db, struct rep__tctx *t, char *err)
     return t->w->err ? -1 : 0;
 }
 
+/* ---- analysis: sessions, verdicts, hosts ---- */
+
+/* State of the analysis sections: a count in a first pass, lines in the second. */
+struct rep__actx {
+    struct rep__out *w;
+    int64_t total;
+    int print;
+};
+
+/* Writes "    " and the escaped @p s on a line of its own (nothing for NULL or ""). */
+static void rep__indented(struct rep__out *w, const char *s)
+{
+    char buf[4096];
+
+    if (!s || !*s)
+        return;
+    rep__escape(s, buf, sizeof buf);
+    rep__printf(w, "      %s\n", buf);
+}
+
+static int rep__session_line_cb(void *user, const struct sto_session_row *r)
+{
+    struct rep__actx *x = user;
+    char kind[32], sub[32], loc[96], rem[96], proto[16], bytes[24], dur[24];
+
+    x->total++;
+    if (!x->print)
+        return 0;
+    rep__escape(r->kind, kind, sizeof kind);
+    rep__printf(x->w, "  #%lld %s", (long long)r->id, kind);
+    if (r->method > 0) {
+        rep__escape(r->submethod, sub, sizeof sub);
+        rep__printf(x->w, ", method %d%s%s", r->method, r->submethod ? "/" : "", sub);
+    } else {
+        rep__puts(x->w, ", no method");
+    }
+    if (r->sel_local || r->sel_remote) {
+        rep__escape(r->sel_local ? r->sel_local : "?", loc, sizeof loc);
+        rep__escape(r->sel_remote ? r->sel_remote : "?", rem, sizeof rem);
+        rep__escape(r->proto ? r->proto : "?", proto, sizeof proto);
+        rep__printf(x->w, ", %s %s <-> %s", proto, loc, rem);
+    }
+    rep__bytes(r->bytes, bytes, sizeof bytes);
+    rep__duration(r->last - r->first, dur, sizeof dur);
+    rep__printf(x->w, ", %s in %s", bytes, dur);
+    if (r->pairs > 0)
+        rep__printf(x->w, ", %lld pair%s", (long long)r->pairs, r->pairs == 1 ? "" : "s");
+    if (r->link_id > 0)
+        rep__printf(x->w, ", with #%lld", (long long)r->link_id);
+    rep__puts(x->w, "\n");
+    rep__indented(x->w, r->explanation);
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__verdict_line_cb(void *user, const struct sto_verdict_row *r)
+{
+    struct rep__actx *x = user;
+    char code[64], kind[32], conf[32], rule[64], proto[16], src[96], dst[96], host[512];
+    int ports = r->proto && (!strcmp(r->proto, "tcp") || !strcmp(r->proto, "udp"));
+
+    x->total++;
+    if (!x->print)
+        return 0;
+    rep__escape(r->code, code, sizeof code);
+    rep__escape(r->kind, kind, sizeof kind);
+    rep__escape(r->confidence, conf, sizeof conf);
+    rep__escape(r->rule ? r->rule : "-", rule, sizeof rule);
+    rep__escape(r->proto ? r->proto : "?", proto, sizeof proto);
+    rep__endpoint(r->src, r->sport, ports, src, sizeof src);
+    rep__endpoint(r->dst, r->dport, ports, dst, sizeof dst);
+    rep__printf(x->w, "  %s (%s, %s), rule %s: %s %s -> %s", code, kind, conf, rule, proto, src,
+                dst);
+    if (r->host) {
+        rep__escape(r->host, host, sizeof host);
+        rep__printf(x->w, " (%s)", host);
+    }
+    if (r->session_id > 0)
+        rep__printf(x->w, ", session #%lld", (long long)r->session_id);
+    rep__puts(x->w, "\n");
+    rep__indented(x->w, r->evidence);
+    return x->w->err ? 1 : 0;
+}
+
+/* The elements of the stored JSON array text @p a (hosts.names, hosts.methods) as an escaped
+ * comma list ("a.example, b.example", "2, 3"); "" for an empty array, the text itself escaped
+ * when it is not an array. */
+static void rep__array_text(const char *a, char *buf, size_t len)
+{
+    json_t *j = a ? json_loads(a, 0, NULL) : NULL;
+    char tmp[2048];
+    size_t o = 0, i;
+    json_t *v;
+
+    tmp[0] = '\0';
+    if (!json_is_array(j)) {
+        json_decref(j);
+        rep__escape(a, buf, len);
+        return;
+    }
+    json_array_foreach(j, i, v)
+    {
+        int n = 0;
+
+        if (o + 1 >= sizeof tmp)
+            break;
+        if (json_is_string(v))
+            n = snprintf(tmp + o, sizeof tmp - o, "%s%s", i ? ", " : "", json_string_value(v));
+        else if (json_is_integer(v))
+            n = snprintf(tmp + o, sizeof tmp - o, "%s%lld", i ? ", " : "",
+                         (long long)json_integer_value(v));
+        if (n > 0)
+            o = (size_t)n < sizeof tmp - o ? o + (size_t)n : sizeof tmp - 1;
+    }
+    json_decref(j);
+    rep__escape(tmp, buf, len);
+}
+
+static int rep__host_line_cb(void *user, const struct sto_host_row *r)
+{
+    struct rep__actx *x = user;
+    char addr[72], role[32], methods[64], names[512], t1[40], t2[40];
+
+    x->total++;
+    if (!x->print)
+        return 0;
+    rep__escape(r->addr, addr, sizeof addr);
+    rep__escape(r->role, role, sizeof role);
+    rep__array_text(r->methods, methods, sizeof methods);
+    rep__array_text(r->names, names, sizeof names);
+    rep__iso8601(r->first, t1, sizeof t1);
+    rep__iso8601(r->last, t2, sizeof t2);
+    rep__printf(x->w, "  %s %s%s, methods %s, %lld verdict%s, %s to %s", addr, role,
+                r->local ? " (local)" : "", *methods ? methods : "none", (long long)r->verdicts,
+                r->verdicts == 1 ? "" : "s", t1, t2);
+    if (*names)
+        rep__printf(x->w, ": %s", names);
+    rep__puts(x->w, "\n");
+    return x->w->err ? 1 : 0;
+}
+
+/* The three walks differ only in their row type; each is called through its own type. */
+enum rep__akind { REP__A_SESSIONS, REP__A_VERDICTS, REP__A_HOSTS };
+
+static int rep__awalk(struct sto_db *db, const struct sto_filter *f, enum rep__akind k,
+                      struct rep__actx *x)
+{
+    switch (k) {
+    case REP__A_SESSIONS:
+        return sto_each_session(db, f, rep__session_line_cb, x);
+    case REP__A_VERDICTS:
+        return sto_each_verdict(db, f, rep__verdict_line_cb, x);
+    case REP__A_HOSTS:
+        return sto_each_host(db, f, rep__host_line_cb, x);
+    }
+    return 0;
+}
+
+static int rep__analysis_section(struct sto_db *db, struct rep__tctx *t, enum rep__akind k,
+                                 const char *title, char *err)
+{
+    struct rep__actx x = {.w = t->w};
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+
+    if (rep__check(db, t->w, rep__awalk(db, &t->o->filter, k, &x), err) < 0)
+        return -1;
+    rep__printf(t->w, "\n%s%s%s (%lld)\n", bold, title, reset, (long long)x.total);
+    if (x.total == 0) {
+        rep__puts(t->w, "  none\n");
+        return t->w->err ? -1 : 0;
+    }
+    x.print = 1;
+    return rep__check(db, t->w, rep__awalk(db, &t->o->filter, k, &x), err);
+}
+
 static void rep__filter_line(struct rep__tctx *t)
 {
     const struct sto_filter *f = &t->o->filter;
@@ -724,6 +901,11 @@ int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
             return -1;
         rep__puts(w, "\n");
     }
+
+    if (rep__analysis_section(db, &t, REP__A_VERDICTS, "Verdicts", err) < 0 ||
+        rep__analysis_section(db, &t, REP__A_SESSIONS, "Sessions", err) < 0 ||
+        rep__analysis_section(db, &t, REP__A_HOSTS, "Hosts", err) < 0)
+        return -1;
 
     rep__printf(w, "\n%sFlows%s (%lld)\n", bold, reset, (long long)tot.flows);
     if (tot.flows == 0)

@@ -49,6 +49,34 @@
     " WHERE (?1 IS NULL OR capture_id = ?1) AND (?2 IS NULL OR client = ?2 OR proxy = ?2)"         \
     " AND (?3 IS NULL OR ts >= ?3) AND (?4 IS NULL OR ts <= ?4)"
 
+/* Sessions (aliased s): an address at either end (client, peer, or the address of one of the
+ * "ip:port" columns), first..last overlapping the window. */
+#define STO__EP_IS(col)                                                                            \
+    " substr(" col ", 1, length(?2) + 1) = ?2 || ':'"                                              \
+    " OR substr(" col ", 1, length(?2) + 2) = '[' || ?2 || ']'"
+#define STO__SESSION_WHERE                                                                         \
+    " WHERE (?1 IS NULL OR s.capture_id = ?1) AND (?2 IS NULL OR s.client = ?2 OR s.peer = ?2"     \
+    " OR" STO__EP_IS("s.server") " OR" STO__EP_IS("s.sel_local") " OR" STO__EP_IS(                 \
+        "s.sel_remote") ") AND (?3 IS NULL OR s.last >= ?3) AND (?4 IS NULL OR s.first <= ?4)"
+#define STO__SESSION_COLS                                                                          \
+    "SELECT s.id, s.capture_id, s.seq, s.kind, s.method, s.submethod, s.proto, s.sel_local,"       \
+    " s.sel_remote, s.client, s.peer, s.server, s.first, s.last, s.bytes, s.ufrags, s.link_seq,"   \
+    " l.id, s.relayed, s.mapped, s.transport, s.lifetime, s.permissions, s.channels, s.peers,"     \
+    " s.errors, s.last_error, s.explanation,"                                                      \
+    " (SELECT count(*) FROM candidate_pairs p WHERE p.session_id = s.id)"                          \
+    " FROM sessions s LEFT JOIN sessions l ON l.capture_id = s.capture_id AND l.seq = s.link_seq"
+#define STO__PAIR_COLS                                                                             \
+    "SELECT p.id, p.session_id, p.proto, p.relayed, p.local, p.remote, p.requests, p.successes,"   \
+    " p.errors, p.nominated, p.selected, p.first, p.last, p.rtt_ms FROM candidate_pairs p"
+/* Verdicts: src or dst, first inside the window; hosts: the address, first..last overlapping. */
+#define STO__VERDICT_WHERE                                                                         \
+    " WHERE (?1 IS NULL OR capture_id = ?1) AND (?2 IS NULL OR src = ?2 OR dst = ?2)"              \
+    " AND (?3 IS NULL OR first >= ?3) AND (?4 IS NULL OR first <= ?4)"
+#define STO__HOST_WHERE                                                                            \
+    " WHERE (?1 IS NULL OR capture_id = ?1) AND (?2 IS NULL OR addr = ?2)"                         \
+    " AND (?3 IS NULL OR last IS NULL OR last >= ?3) AND (?4 IS NULL OR first IS NULL"             \
+    " OR first <= ?4)"
+
 /* Epoch seconds now, as REAL, in SQL (unixepoch('subsec') needs SQLite 3.42). */
 #define STO__NOW "((julianday('now') - 2440587.5) * 86400.0)"
 
@@ -79,10 +107,10 @@ static const struct {
                           " state, history, rtt, ttl_out_min, ttl_out_max, ttl_in_min, ttl_in_max,"
                           " app, category, frags, icmp_errors, icmp_type, icmp_code, icmp_from,"
                           " icmp_first, end_reason, vlan, flow_seq, stun_dropped, host,"
-                          " channeldata, stun_msgs)"
+                          " channeldata, stun_msgs, rule)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
                           " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
-                          " ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)",
+                          " ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37)",
                           1},
     [STO__STUN_INSERT] = {"INSERT INTO stun (capture_id, flow_seq, ts, transport, src, sport, dst,"
                           " dport, method, method_name, class, txid, username, realm, software,"
@@ -138,7 +166,7 @@ static const struct {
                           1},
     [STO__CAP_EACH] = {"SELECT id, source, kind, sha256, file_bytes, linktype, linktype_num,"
                        " first, last, packets, bytes, drops, warnings, status, version,"
-                       " analysed_at FROM captures" STO__CAP_WHERE " ORDER BY id",
+                       " analysed_at, profile FROM captures" STO__CAP_WHERE " ORDER BY id",
                        0},
     [STO__FLOW_EACH] = {"SELECT id, capture_id, proto, src, sport, dst, dport, first, last,"
                         " pkts_out, pkts_in, bytes_out, bytes_in, payload_out, payload_in, state,"
@@ -253,6 +281,56 @@ static const struct {
                         " alert_encrypted, alert_before_established"
                         " ORDER BY 7 DESC, alert_from, alert_desc",
                         0},
+    [STO__SESSION_INSERT] =
+        {"INSERT INTO sessions (capture_id, seq, kind, method, submethod, proto,"
+         " sel_local, sel_remote, client, peer, server, first, last, bytes,"
+         " ufrags, link_seq, relayed, mapped, transport, lifetime, permissions,"
+         " channels, peers, errors, last_error, explanation)"
+         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+         " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+         1},
+    [STO__SESSION_FIND] = {"SELECT id FROM sessions WHERE capture_id = ?1 AND seq = ?2", 1},
+    [STO__PAIR_INSERT] = {"INSERT INTO candidate_pairs (session_id, proto, relayed, local, remote,"
+                          " requests, successes, errors, nominated, selected, first, last, rtt_ms)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                          1},
+    [STO__VERDICT_INSERT] = {"INSERT INTO verdicts (capture_id, session_id, flow_seq, kind, code,"
+                             " confidence, rule, proto, src, sport, dst, dport, host, first,"
+                             " evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                             " ?13, ?14, ?15)",
+                             1},
+    [STO__HOST_INSERT] = {"INSERT INTO hosts (capture_id, addr, names, role, local, methods,"
+                          " verdicts, first, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          1},
+    [STO__RULE_INSERT] = {"INSERT OR REPLACE INTO rules (capture_id, position, id, hosts, ports,"
+                          " scope, traffic, product, used_for)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          1},
+    [STO__RULES_CLEAR] = {"DELETE FROM rules WHERE capture_id = ?1", 1},
+    [STO__CAP_PROFILE] = {"UPDATE captures SET profile = ?2 WHERE id = ?1", 1},
+    [STO__CLEAR_VERDICTS] = {"DELETE FROM verdicts WHERE capture_id = ?1", 1},
+    [STO__CLEAR_SESSIONS] = {"DELETE FROM sessions WHERE capture_id = ?1", 1},
+    [STO__CLEAR_HOSTS] = {"DELETE FROM hosts WHERE capture_id = ?1", 1},
+    [STO__SESSION_EACH] = {STO__SESSION_COLS STO__SESSION_WHERE " ORDER BY s.first, s.id", 0},
+    [STO__SESSION_PAIR_EACH] = {STO__PAIR_COLS " WHERE p.session_id = ?1 ORDER BY p.id", 0},
+    [STO__PAIR_EACH] = {STO__PAIR_COLS " JOIN sessions s ON s.id = p.session_id" STO__SESSION_WHERE
+                                       " ORDER BY s.first, s.id, p.id",
+                        0},
+    [STO__VERDICT_EACH] = {"SELECT id, capture_id, session_id, flow_seq, kind, code, confidence,"
+                           " rule, proto, src, sport, dst, dport, host, first, evidence"
+                           " FROM verdicts" STO__VERDICT_WHERE " ORDER BY first, id",
+                           0},
+    [STO__HOST_EACH] = {"SELECT id, capture_id, addr, names, role, local, methods, verdicts, first,"
+                        " last FROM hosts" STO__HOST_WHERE
+                        " ORDER BY capture_id, CASE role WHEN 'client' THEN 0 WHEN 'console'"
+                        " THEN 1 WHEN 'server' THEN 2 ELSE 3 END, addr, id",
+                        0},
+    [STO__RULE_EACH] = {"SELECT r.capture_id, r.position, r.id, r.hosts, r.ports, r.scope,"
+                        " r.traffic, r.product, r.used_for, c.profile"
+                        " FROM rules r JOIN captures c ON c.id = r.capture_id"
+                        " WHERE (?1 IS NULL OR r.capture_id = ?1) ORDER BY r.capture_id,"
+                        " r.position",
+                        0},
 };
 
 /* ---- helpers ---- */
@@ -297,6 +375,28 @@ int sto__bind_addr(sqlite3_stmt *st, int i, const struct dis_addr *a)
         return sqlite3_bind_null(st, i);
     dis_addr_str(a, buf, sizeof buf);
     return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+const char *sto__endpoint(const struct dis_addr *a, uint16_t port, char *buf, size_t len)
+{
+    char ip[STO__ADDR_LEN];
+
+    if (a->family != 4 && a->family != 6)
+        return NULL;
+    dis_addr_str(a, ip, sizeof ip);
+    snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, (unsigned)port);
+    return buf;
+}
+
+int sto__step_part(struct sto_db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc != SQLITE_DONE)
+        return sto__step_fail(db, st, what, rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return 0;
 }
 
 const char *sto__proto_name(uint8_t proto, char buf[4])

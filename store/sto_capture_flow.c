@@ -120,7 +120,8 @@ int sto_capture_update(struct sto_db *db, const struct sto_capture *c)
     return 0;
 }
 
-int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_rec *f)
+int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_rec *f,
+                 const char *rule)
 {
     sqlite3_stmt *st = db->st[STO__FLOW_INSERT];
     const char *what = "inserting flow";
@@ -185,6 +186,7 @@ int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_re
     rc |= sto__bind_str(st, 34, f->host, sizeof f->host);
     rc |= sqlite3_bind_int64(st, 35, sto__i64(f->channeldata));
     rc |= sqlite3_bind_int64(st, 36, sto__i64(f->stun_msgs));
+    rc |= sto__bind_str(st, 37, rule, DIS_PROFILE_ID_LEN);
     if (rc != SQLITE_OK)
         return sto__step_fail(db, st, what, SQLITE_NOMEM);
     return sto__write(db, st, what);

@@ -15,24 +15,11 @@
 /* Room for every address of one kind: 2 * DIS_STUN_MAX_ADDRS of "[v6 with v4 tail]:65535 ". */
 #define STO__ALIST_LEN (2 * DIS_STUN_MAX_ADDRS * 56)
 
-/* "ip:port", or "[v6addr]:port" as in URIs (RFC 3986), so the port is never ambiguous.
- * Returns @p buf, or NULL when @p a is not an address. */
-static const char *sto__endpoint(const struct dis_addr *a, uint16_t port, char *buf, size_t len)
-{
-    char ip[STO__ADDR_LEN];
-
-    if (a->family != 4 && a->family != 6)
-        return NULL;
-    dis_addr_str(a, ip, sizeof ip);
-    snprintf(buf, len, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, (unsigned)port);
-    return buf;
-}
-
 /* Appends the endpoint of @p a to the space-separated list @p list (of @p len bytes, @p *n used)
  * unless it is there already (a response often carries MAPPED and XOR-MAPPED alike). */
 static void sto__alist_add(char *list, size_t len, size_t *n, const struct dis_stun_addr *a)
 {
-    char ep[STO__ADDR_LEN + 8];
+    char ep[STO__EP_LEN];
     size_t elen;
     const char *p = list, *end = list + *n;
 
@@ -115,18 +102,6 @@ static int sto__event_done(struct sto_db *db)
 {
     if (++db->pending >= db->batch)
         return sto_commit(db);
-    return 0;
-}
-
-/* Steps a bound write statement that is part of a larger event (no batch counting). */
-static int sto__step_part(struct sto_db *db, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-
-    if (rc != SQLITE_DONE)
-        return sto__step_fail(db, st, what, rc);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     return 0;
 }
 

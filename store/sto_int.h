@@ -3,6 +3,7 @@
 #ifndef STO_STO_INT_H
 #define STO_STO_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -67,6 +68,23 @@ enum sto__st {
     STO__TLS_SNI,
     STO__TLS_LEAF,
     STO__TLS_ALERT,
+    STO__SESSION_INSERT,
+    STO__SESSION_FIND,
+    STO__PAIR_INSERT,
+    STO__VERDICT_INSERT,
+    STO__HOST_INSERT,
+    STO__RULE_INSERT,
+    STO__RULES_CLEAR,
+    STO__CAP_PROFILE,
+    STO__CLEAR_VERDICTS,
+    STO__CLEAR_SESSIONS,
+    STO__CLEAR_HOSTS,
+    STO__SESSION_EACH,
+    STO__SESSION_PAIR_EACH,
+    STO__PAIR_EACH,
+    STO__VERDICT_EACH,
+    STO__HOST_EACH,
+    STO__RULE_EACH,
     STO__ST_COUNT
 };
 
@@ -103,6 +121,25 @@ int sto__bind_addr(sqlite3_stmt *st, int i, const struct dis_addr *a);
 
 /** "tcp", "udp", "icmp", "icmp6", else the number written into @p buf. */
 const char *sto__proto_name(uint8_t proto, char buf[4]);
+
+/** "ip:port", or "[v6addr]:port" as in URIs (RFC 3986), so the port is never ambiguous.
+ *  Returns @p buf, or NULL when @p a is not an address (family 0). */
+const char *sto__endpoint(const struct dis_addr *a, uint16_t port, char *buf, size_t len);
+
+/** Room for an endpoint as text: "[" address "]:65535". */
+#define STO__EP_LEN (STO__ADDR_LEN + 8)
+
+/** Steps a bound write statement that is part of a larger row (not counted for the batch),
+ *  then resets it. Returns 0 or -1. */
+int sto__step_part(struct sto_db *db, sqlite3_stmt *st, const char *what);
+
+/** Checks that @p db may write and opens the batch transaction. Returns 0 or -1. */
+int sto__write_start(struct sto_db *db, const char *what);
+
+/** Runs the statement @p which with @p capture_id as ?1 (and @p text as ?2 when not NULL), not
+ *  counted for the batch. Returns the number of rows changed, or -1. */
+int sto__exec_capture(struct sto_db *db, enum sto__st which, int64_t capture_id, const char *text,
+                      const char *what);
 
 /** Fails (with @p what in the message) when this handle must not write. Returns 0 or -1. */
 int sto__writable(struct sto_db *db, const char *what);

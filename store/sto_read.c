@@ -117,6 +117,11 @@ struct sto__cb {
         sto_tls_alert_cb tls_alert;
         sto_dns_count_cb dns_count;
         sto_tls_count_cb tls_count;
+        sto_session_cb session;
+        sto_pair_cb pair;
+        sto_verdict_cb verdict;
+        sto_host_cb host;
+        sto_rule_cb rule;
     } fn;
     void *user;
 };
@@ -168,6 +173,7 @@ static int sto__capture_row(sqlite3_stmt *st, const struct sto__cb *cb)
         .status = sto__col_text(st, 13),
         .version = sto__col_text(st, 14),
         .analysed_at = sto__col_double(st, 15, 0),
+        .profile = sto__col_text(st, 16),
     };
 
     return cb->fn.capture(cb->user, &r);
@@ -718,4 +724,176 @@ int sto_each_tls_alert(struct sto_db *db, const struct sto_filter *f, sto_tls_al
     struct sto__cb c = {.fn.tls_alert = cb, .user = user};
 
     return sto__walk(db, STO__TLS_ALERT, f, NULL, sto__tls_alert_row, &c, "counting TLS alerts");
+}
+
+/* ---- reading analysis results ---- */
+
+/* One row of sto_each_session to the caller's callback. */
+static int sto__session_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    struct sto_session_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .capture_id = sqlite3_column_int64(st, 1),
+        .seq = sqlite3_column_int64(st, 2),
+        .kind = sto__col_text(st, 3),
+        .method = sto__col_int(st, 4, 0),
+        .submethod = sto__col_text(st, 5),
+        .proto = sto__col_text(st, 6),
+        .sel_local = sto__col_text(st, 7),
+        .sel_remote = sto__col_text(st, 8),
+        .client = sto__col_text(st, 9),
+        .peer = sto__col_text(st, 10),
+        .server = sto__col_text(st, 11),
+        .first = sqlite3_column_double(st, 12),
+        .last = sqlite3_column_double(st, 13),
+        .bytes = sqlite3_column_int64(st, 14),
+        .ufrags = sto__col_text(st, 15),
+        .link_seq = sto__col_i64(st, 16, 0),
+        .link_id = sto__col_i64(st, 17, 0),
+        .relayed = sto__col_text(st, 18),
+        .mapped = sto__col_text(st, 19),
+        .transport = sto__col_text(st, 20),
+        .lifetime = sto__col_i64(st, 21, -1),
+        .permissions = sto__col_i64(st, 22, -1),
+        .channels = sto__col_i64(st, 23, -1),
+        .peers = sto__col_i64(st, 24, -1),
+        .errors = sto__col_i64(st, 25, -1),
+        .last_error = sto__col_int(st, 26, -1),
+        .explanation = sto__col_text(st, 27),
+        .pairs = sqlite3_column_int64(st, 28),
+    };
+
+    return cb->fn.session(cb->user, &r);
+}
+
+int sto_each_session(struct sto_db *db, const struct sto_filter *f, sto_session_cb cb, void *user)
+{
+    struct sto__cb c = {.fn.session = cb, .user = user};
+
+    return sto__walk(db, STO__SESSION_EACH, f, NULL, sto__session_row, &c, "reading sessions");
+}
+
+/* One row of the candidate pair walks to the caller's callback. */
+static int sto__pair_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    struct sto_pair_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .session_id = sqlite3_column_int64(st, 1),
+        .proto = sto__col_text(st, 2),
+        .relayed = sqlite3_column_int(st, 3),
+        .local = sto__col_text(st, 4),
+        .remote = sto__col_text(st, 5),
+        .requests = sqlite3_column_int64(st, 6),
+        .successes = sqlite3_column_int64(st, 7),
+        .errors = sqlite3_column_int64(st, 8),
+        .nominated = sqlite3_column_int(st, 9),
+        .selected = sqlite3_column_int(st, 10),
+        .first = sqlite3_column_double(st, 11),
+        .last = sqlite3_column_double(st, 12),
+        .rtt_ms = sto__col_double(st, 13, -1),
+    };
+
+    return cb->fn.pair(cb->user, &r);
+}
+
+int sto_each_session_pair(struct sto_db *db, int64_t session_id, sto_pair_cb cb, void *user)
+{
+    struct sto__cb c = {.fn.pair = cb, .user = user};
+
+    return sto__walk(db, STO__SESSION_PAIR_EACH, NULL, &session_id, sto__pair_row, &c,
+                     "reading candidate pairs");
+}
+
+int sto_each_pair(struct sto_db *db, const struct sto_filter *f, sto_pair_cb cb, void *user)
+{
+    struct sto__cb c = {.fn.pair = cb, .user = user};
+
+    return sto__walk(db, STO__PAIR_EACH, f, NULL, sto__pair_row, &c, "reading candidate pairs");
+}
+
+/* One row of sto_each_verdict to the caller's callback. */
+static int sto__verdict_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    struct sto_verdict_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .capture_id = sqlite3_column_int64(st, 1),
+        .session_id = sto__col_i64(st, 2, 0),
+        .flow_seq = sto__col_i64(st, 3, 0),
+        .kind = sto__col_text(st, 4),
+        .code = sto__col_text(st, 5),
+        .confidence = sto__col_text(st, 6),
+        .rule = sto__col_text(st, 7),
+        .proto = sto__col_text(st, 8),
+        .src = sto__col_text(st, 9),
+        .sport = sto__col_int(st, 10, 0),
+        .dst = sto__col_text(st, 11),
+        .dport = sto__col_int(st, 12, 0),
+        .host = sto__col_text(st, 13),
+        .first = sqlite3_column_double(st, 14),
+        .evidence = sto__col_text(st, 15),
+    };
+
+    return cb->fn.verdict(cb->user, &r);
+}
+
+int sto_each_verdict(struct sto_db *db, const struct sto_filter *f, sto_verdict_cb cb, void *user)
+{
+    struct sto__cb c = {.fn.verdict = cb, .user = user};
+
+    return sto__walk(db, STO__VERDICT_EACH, f, NULL, sto__verdict_row, &c, "reading verdicts");
+}
+
+/* One row of sto_each_host to the caller's callback. */
+static int sto__host_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    const char *names = sto__col_text(st, 3), *methods = sto__col_text(st, 6);
+    struct sto_host_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .capture_id = sqlite3_column_int64(st, 1),
+        .addr = sto__col_text(st, 2),
+        .names = names ? names : "[]",
+        .role = sto__col_text(st, 4),
+        .local = sqlite3_column_int(st, 5),
+        .methods = methods ? methods : "[]",
+        .verdicts = sqlite3_column_int64(st, 7),
+        .first = sto__col_double(st, 8, 0),
+        .last = sto__col_double(st, 9, 0),
+    };
+
+    return cb->fn.host(cb->user, &r);
+}
+
+int sto_each_host(struct sto_db *db, const struct sto_filter *f, sto_host_cb cb, void *user)
+{
+    struct sto__cb c = {.fn.host = cb, .user = user};
+
+    return sto__walk(db, STO__HOST_EACH, f, NULL, sto__host_row, &c, "reading hosts");
+}
+
+/* One row of sto_each_rule to the caller's callback. */
+static int sto__rule_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    struct sto_rule_row r = {
+        .capture_id = sqlite3_column_int64(st, 0),
+        .position = sqlite3_column_int(st, 1),
+        .id = sto__col_text(st, 2),
+        .hosts = sto__col_text(st, 3),
+        .ports = sto__col_text(st, 4),
+        .scope = sto__col_text(st, 5),
+        .traffic = sto__col_text(st, 6),
+        .product = sqlite3_column_int(st, 7),
+        .used_for = sto__col_text(st, 8),
+        .profile = sto__col_text(st, 9),
+    };
+
+    return cb->fn.rule(cb->user, &r);
+}
+
+int sto_each_rule(struct sto_db *db, const struct sto_filter *f, sto_rule_cb cb, void *user)
+{
+    struct sto__cb c = {.fn.rule = cb, .user = user};
+    /* The statement has only the capture parameter. */
+    struct sto_filter only = {.capture_id = f ? f->capture_id : 0};
+
+    return sto__walk(db, STO__RULE_EACH, &only, NULL, sto__rule_row, &c, "reading profile rules");
 }

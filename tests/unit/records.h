@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* records.h - test fixtures shared by the store and report tests: flows, STUN, DNS, TLS and
- * HTTP CONNECT events, captures, temp db. */
+ * HTTP CONNECT events, captures, temp db; the analyzer's sessions, pairs, verdicts, hosts and
+ * profile rules. */
 #ifndef TESTS_UNIT_RECORDS_H
 #define TESTS_UNIT_RECORDS_H
 
@@ -24,7 +25,7 @@
 /* cmocka's assert_float_equal compares as float: too coarse for epoch seconds. */
 #define assert_near(a, b, eps) assert_near_((a), (b), (eps), __LINE__)
 
-static void assert_near_(double a, double b, double eps, int line)
+static inline void assert_near_(double a, double b, double eps, int line)
 {
     double d = a > b ? a - b : b - a;
 
@@ -35,7 +36,8 @@ static void assert_near_(double a, double b, double eps, int line)
 /* ---- temporary database ---- */
 
 /* Makes the directory /tmp/<name>.XXXXXX in @p dir and names <dir>/ss.db in @p path. */
-static void tmpdb_make(const char *name, char *dir, size_t dir_len, char *path, size_t path_len)
+static inline void tmpdb_make(const char *name, char *dir, size_t dir_len, char *path,
+                              size_t path_len)
 {
     snprintf(dir, dir_len, "/tmp/%s.XXXXXX", name);
     assert_non_null(mkdtemp(dir));
@@ -43,7 +45,7 @@ static void tmpdb_make(const char *name, char *dir, size_t dir_len, char *path, 
 }
 
 /* Removes the database @p path with its side files, then the (by now empty) directory @p dir. */
-static void tmpdb_remove(const char *dir, const char *path)
+static inline void tmpdb_remove(const char *dir, const char *path)
 {
     char p[128];
     const char *sfx[] = {"", "-wal", "-shm", "-journal"};
@@ -57,7 +59,7 @@ static void tmpdb_remove(const char *dir, const char *path)
 
 /* ---- flow records ---- */
 
-static void set4(struct dis_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
+static inline void set4(struct dis_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
 {
     memset(a, 0, sizeof *a);
     a->family = 4;
@@ -68,7 +70,7 @@ static void set4(struct dis_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w)
 }
 
 /* 2001:db8::<last> */
-static void set6(struct dis_addr *a, uint8_t last)
+static inline void set6(struct dis_addr *a, uint8_t last)
 {
     memset(a, 0, sizeof *a);
     a->family = 6;
@@ -80,7 +82,7 @@ static void set6(struct dis_addr *a, uint8_t last)
 }
 
 /* TCP 10.0.0.5:51000 -> 93.184.216.34:443, SF, 1.5 s, RTT 12.345 ms. */
-static struct dis_flow_rec tcp_flow(void)
+static inline struct dis_flow_rec tcp_flow(void)
 {
     struct dis_flow_rec f;
 
@@ -115,7 +117,7 @@ static struct dis_flow_rec tcp_flow(void)
 /* UDP [2001:db8::1]:5353 -> [2001:db8::2]:3478, one-way, one ICMPv6 port unreachable, VLAN 100;
  * no history, no category; attributed to the EU TURN host, 12 ChannelData messages, 40 STUN
  * messages of which 3 over the per-flow cap. */
-static struct dis_flow_rec udp6_flow(void)
+static inline struct dis_flow_rec udp6_flow(void)
 {
     struct dis_flow_rec f;
 
@@ -164,7 +166,7 @@ static const uint8_t rfc5769_v4_resp[] = {
 };
 
 /* Parses the RFC 5769 sample response into @p m. */
-static void stun_rfc5769(struct dis_stun_msg *m)
+static inline void stun_rfc5769(struct dis_stun_msg *m)
 {
     size_t used = 0;
 
@@ -174,8 +176,8 @@ static void stun_rfc5769(struct dis_stun_msg *m)
     assert_int_equal(used, sizeof rfc5769_v4_resp);
 }
 
-static void stun_addr4(struct dis_stun_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w,
-                       uint16_t port, uint16_t attr)
+static inline void stun_addr4(struct dis_stun_addr *a, uint8_t x, uint8_t y, uint8_t z, uint8_t w,
+                              uint16_t port, uint16_t attr)
 {
     set4(&a->addr, x, y, z, w);
     a->port = port;
@@ -185,7 +187,7 @@ static void stun_addr4(struct dis_stun_addr *a, uint8_t x, uint8_t y, uint8_t z,
 /* A TURN Allocate success built by hand: relayed 203.0.113.7:49152 and [2001:db8::7]:49153,
  * XOR-MAPPED 198.51.100.20:50512 and the same again as MAPPED-ADDRESS, LIFETIME 600, SOFTWARE
  * with a terminal escape in it, MESSAGE-INTEGRITY, a FINGERPRINT that does not match. */
-static void stun_alloc_ok(struct dis_stun_msg *m)
+static inline void stun_alloc_ok(struct dis_stun_msg *m)
 {
     memset(m, 0, sizeof *m);
     m->type = 0x0103;
@@ -216,7 +218,7 @@ static void stun_alloc_ok(struct dis_stun_msg *m)
 
 /* An ICE Binding request relayed inside ChannelData 0x4001: USERNAME "ab:cd", PRIORITY,
  * USE-CANDIDATE, ICE-CONTROLLING, two XOR-PEER-ADDRESSes (only to fill peer and peer_all). */
-static void stun_inner_check(struct dis_stun_msg *m)
+static inline void stun_inner_check(struct dis_stun_msg *m)
 {
     memset(m, 0, sizeof *m);
     m->type = 0x0001;
@@ -242,7 +244,8 @@ static void stun_inner_check(struct dis_stun_msg *m)
 
 /* An event for @p m on the UDP flow of udp6_flow() (id 2): from the server [2001:db8::2]:3478
  * to the client [2001:db8::1]:5353 when @p from_server, else the other way. */
-static struct dis_event stun_ev(const struct dis_stun_msg *m, uint64_t ts_ns, int from_server)
+static inline struct dis_event stun_ev(const struct dis_stun_msg *m, uint64_t ts_ns,
+                                       int from_server)
 {
     struct dis_event ev;
 
@@ -294,13 +297,13 @@ static const uint8_t dns_r_nx[] = {
 };
 
 /* Parses @p n bytes at @p b into @p m (which must be whole and valid). */
-static void dns_parse(const uint8_t *b, size_t n, struct dis_dns_msg *m)
+static inline void dns_parse(const uint8_t *b, size_t n, struct dis_dns_msg *m)
 {
     assert_int_equal(dis_dns_parse(b, n, m), DIS_OK);
 }
 
 /* An event for @p m on flow 5, UDP 10.0.0.5:40001 <-> 10.0.0.1:53, direction from m->qr. */
-static struct dis_event dns_ev(const struct dis_dns_msg *m, uint64_t ts_ns)
+static inline struct dis_event dns_ev(const struct dis_dns_msg *m, uint64_t ts_ns)
 {
     struct dis_event ev;
 
@@ -340,7 +343,7 @@ struct tls_fixture {
 
 /* The leaf of the TLS 1.2 fixtures: CN=example.com issued by CN=Test CA,O=Example, valid
  * 2023-01-01 to 2024-01-01, SANs example.com, *.example.com, 192.0.2.1 (3 of 3). */
-static void cert_leaf(struct dis_tls_cert_info *c)
+static inline void cert_leaf(struct dis_tls_cert_info *c)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->subject, sizeof c->subject, "CN=example.com");
@@ -364,7 +367,7 @@ static void cert_leaf(struct dis_tls_cert_info *c)
  * not verify (20, depth 1); the client answered with a fatal unknown_ca before the handshake
  * completed; 2 alert records in all.
  */
-static void tls_fixture_12(struct tls_fixture *x)
+static inline void tls_fixture_12(struct tls_fixture *x)
 {
     struct dis_tls_summary *m = &x->s;
 
@@ -411,7 +414,7 @@ static void tls_fixture_12(struct tls_fixture *x)
 }
 
 /* The same server later, verified: established at T0 + 1.2 s, no alert, only the leaf kept. */
-static void tls_fixture_12_valid(struct tls_fixture *x)
+static inline void tls_fixture_12_valid(struct tls_fixture *x)
 {
     struct dis_tls_summary *m = &x->s;
 
@@ -440,7 +443,7 @@ static void tls_fixture_12_valid(struct tls_fixture *x)
  * (2 ClientHellos), no ALPN, a duplicated extension; established; the certificate is encrypted
  * (chain not verified); picked up midstream, with an empty-record anomaly.
  */
-static void tls_fixture_13(struct tls_fixture *x)
+static inline void tls_fixture_13(struct tls_fixture *x)
 {
     struct dis_tls_summary *m = &x->s;
 
@@ -480,7 +483,7 @@ static void tls_fixture_13(struct tls_fixture *x)
 
 /* The DIS_EV_TLS event of @p m: flow 1 from 10.0.0.5:51000 to 93.184.216.34:443, or, with
  * @p tunnel, flow 6 from 10.0.0.5:51001 to the proxy 10.0.0.1:3128. */
-static struct dis_event tls_ev(const struct dis_tls_summary *m, int tunnel)
+static inline struct dis_event tls_ev(const struct dis_tls_summary *m, int tunnel)
 {
     struct dis_event ev;
 
@@ -509,7 +512,7 @@ struct connect_fixture {
     struct dis_event ev[2];
 };
 
-static void connect_fixture(struct connect_fixture *x)
+static inline void connect_fixture(struct connect_fixture *x)
 {
     memset(x, 0, sizeof *x);
     for (int i = 0; i < 2; i++) {
@@ -547,7 +550,7 @@ static void connect_fixture(struct connect_fixture *x)
 
 /* Stores the TLS fixtures (1.2 invalid, 1.2 valid, 1.3 tunnelled) and the CONNECT exchanges
  * into capture @p cap. */
-static void add_tls(struct sto_db *db, int64_t cap)
+static inline void add_tls(struct sto_db *db, int64_t cap)
 {
     struct tls_fixture *x = malloc(sizeof *x);
     struct connect_fixture *c = malloc(sizeof *c);
@@ -574,8 +577,8 @@ static void add_tls(struct sto_db *db, int64_t cap)
 /* ---- captures ---- */
 
 /* A capture row of kind "file", not begun yet; @p sha256 may be NULL. */
-static struct sto_capture file_capture_rec(const char *source, const char *sha256,
-                                           const char *linktype, int linktype_num)
+static inline struct sto_capture file_capture_rec(const char *source, const char *sha256,
+                                                  const char *linktype, int linktype_num)
 {
     struct sto_capture c;
 
@@ -586,6 +589,246 @@ static struct sto_capture file_capture_rec(const char *source, const char *sha25
     c.linktype = linktype;
     c.linktype_num = linktype_num;
     return c;
+}
+
+/* ---- analysis: sessions, candidate pairs, verdicts, hosts, rules ---- */
+
+/* An endpoint 10.0.0.x or 2001:db8::x (family 6 when @p v6). */
+static inline struct dis_ep ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
+{
+    struct dis_ep e;
+
+    set4(&e.addr, a, b, c, d);
+    e.port = port;
+    return e;
+}
+
+static inline struct dis_ep ep6(uint8_t last, uint16_t port)
+{
+    struct dis_ep e;
+
+    set6(&e.addr, last);
+    e.port = port;
+    return e;
+}
+
+/* Session 1: ICE, method 3 over TLS: the client 10.0.0.5 reaches the TURN server
+ * 203.0.113.7:443 over TCP; the peer is 198.51.100.20; linked to TURN session 2. */
+static inline void sess_ice_relay(struct dis_session_rec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->id = 1;
+    s->kind = DIS_SESS_ICE;
+    s->method = 3;
+    s->sub = DIS_SUB_RELAY_TLS;
+    s->has_selected = true;
+    s->proto = DIS_IPPROTO_TCP;
+    s->sel_local = ep4(10, 0, 0, 5, 50000);
+    s->sel_remote = ep4(203, 0, 113, 7, 443);
+    set4(&s->client, 10, 0, 0, 5);
+    set4(&s->peer, 198, 51, 100, 20);
+    s->server = ep4(203, 0, 113, 7, 443);
+    s->first_ns = T0_NS + 1000000000ull;
+    s->last_ns = T0_NS + 61000000000ull;
+    s->bytes = 1234567;
+    snprintf(s->ufrags, sizeof s->ufrags, "abcd:wxyz");
+    s->link_id = 2;
+    snprintf(s->explanation, sizeof s->explanation,
+             "method 3 over tls/443: 14 STUN binding requests to 203.0.113.7:3478 unanswered "
+             "-> allow outbound UDP (rules relay, holepunch)");
+}
+
+/* Its two candidate pairs: a direct one that failed, the relayed one selected. */
+static inline void pairs_ice_relay(struct dis_pair_rec p[2])
+{
+    memset(p, 0, 2 * sizeof *p);
+    p[0].session_id = 1;
+    p[0].proto = DIS_IPPROTO_UDP;
+    p[0].local = ep4(10, 0, 0, 5, 50001);
+    p[0].remote = ep4(198, 51, 100, 20, 50512);
+    p[0].requests = 6;
+    p[0].first_ns = T0_NS + 1100000000ull;
+    p[0].last_ns = T0_NS + 6100000000ull;
+    p[0].rtt_ns = -1;
+    p[1].session_id = 1;
+    p[1].proto = DIS_IPPROTO_UDP;
+    p[1].relayed = true;
+    p[1].local = ep4(203, 0, 113, 7, 49152);
+    p[1].remote = ep4(198, 51, 100, 20, 50512);
+    p[1].requests = 4;
+    p[1].successes = 3;
+    p[1].errors = 1;
+    p[1].nominated = true;
+    p[1].selected = true;
+    p[1].first_ns = T0_NS + 2000000000ull;
+    p[1].last_ns = T0_NS + 61000000000ull;
+    p[1].rtt_ns = 23456000; /* 23.456 ms */
+}
+
+/* Session 2: the TURN allocation over TLS that carried session 1. */
+static inline void sess_turn(struct dis_session_rec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->id = 2;
+    s->kind = DIS_SESS_TURN;
+    s->method = 3;
+    s->sub = DIS_SUB_RELAY_TLS;
+    s->has_selected = true;
+    s->proto = DIS_IPPROTO_TCP;
+    s->sel_local = ep4(10, 0, 0, 5, 50000);
+    s->sel_remote = ep4(203, 0, 113, 7, 443);
+    set4(&s->client, 10, 0, 0, 5);
+    set4(&s->peer, 198, 51, 100, 20);
+    s->server = ep4(203, 0, 113, 7, 443);
+    s->first_ns = T0_NS + 500000000ull;
+    s->last_ns = T0_NS + 62000000000ull;
+    s->bytes = 1300000;
+    s->link_id = 1;
+    s->relayed = ep4(203, 0, 113, 7, 49152);
+    s->mapped = ep4(198, 51, 100, 1, 61000);
+    s->transport = DIS_IPPROTO_TCP;
+    s->lifetime_s = 600;
+    s->permissions = 1;
+    s->channels = 1;
+    s->peers = 1;
+    s->errors = 1;
+    s->last_error = 403;
+    snprintf(s->explanation, sizeof s->explanation, "TURN allocation over tls/443");
+}
+
+/* Session 3: ICE, method 2 host, over IPv6 on the LAN, an explanation with hostile bytes. */
+static inline void sess_ice_v6(struct dis_session_rec *s)
+{
+    static const char evil[] = "host pair \033[2J\xff\xe2\x80\xae ok";
+
+    memset(s, 0, sizeof *s);
+    s->id = 3;
+    s->kind = DIS_SESS_ICE;
+    s->method = 2;
+    s->sub = DIS_SUB_HOST;
+    s->has_selected = true;
+    s->proto = DIS_IPPROTO_UDP;
+    s->sel_local = ep6(1, 3478);
+    s->sel_remote = ep6(2, 50000);
+    set6(&s->client, 1);
+    set6(&s->peer, 2);
+    s->first_ns = T0_NS + 3000000000ull;
+    s->last_ns = T0_NS + 4000000000ull;
+    s->bytes = 4000;
+    snprintf(s->ufrags, sizeof s->ufrags, "aaaa:bbbb");
+    memcpy(s->explanation, evil, sizeof evil);
+}
+
+/* A confirmed block in session 2, and a suspected inspection with hostile evidence. */
+static inline void verdicts_fixture(struct dis_verdict_rec v[2])
+{
+    static const char evil[] = "issuer CN=Evil\xff\033[2J\nInc";
+
+    memset(v, 0, 2 * sizeof *v);
+    v[0].kind = DIS_VK_BLOCKED;
+    v[0].code = "udp_no_answer";
+    v[0].confidence = DIS_CONF_CONFIRMED;
+    snprintf(v[0].rule, sizeof v[0].rule, "sturn-eu");
+    v[0].proto = DIS_IPPROTO_UDP;
+    set4(&v[0].src, 10, 0, 0, 5);
+    v[0].sport = 50002;
+    set4(&v[0].dst, 203, 0, 113, 7);
+    v[0].dport = 3478;
+    snprintf(v[0].host, sizeof v[0].host, "senso-sturn-northeu.cloudapp.net");
+    v[0].first_ns = T0_NS + 700000000ull;
+    v[0].flow_id = 2;
+    v[0].session_id = 2;
+    snprintf(v[0].evidence, sizeof v[0].evidence, "14 STUN binding requests unanswered over 9.0 s");
+    v[1].kind = DIS_VK_INSPECTED;
+    v[1].code = "inspection_issuer";
+    v[1].confidence = DIS_CONF_SUSPECTED;
+    snprintf(v[1].rule, sizeof v[1].rule, "cloud");
+    v[1].proto = DIS_IPPROTO_TCP;
+    set4(&v[1].src, 10, 0, 0, 5);
+    v[1].sport = 51000;
+    set4(&v[1].dst, 93, 184, 216, 34);
+    v[1].dport = 443;
+    v[1].first_ns = T0_NS + 900000000ull;
+    memcpy(v[1].evidence, evil, sizeof evil);
+}
+
+/* The client (methods 2 and 3, two names) and the TURN server (a hostile name). */
+static inline void hosts_fixture(struct dis_host_rec h[2])
+{
+    static const char evil[] = "senso-sturn-northeu.cloudapp.net,evil\xff\"na\\me";
+
+    memset(h, 0, 2 * sizeof *h);
+    set4(&h[0].addr, 10, 0, 0, 5);
+    snprintf(h[0].names, sizeof h[0].names, "pc-12.school.lan, pc12");
+    h[0].role = DIS_ROLE_CLIENT;
+    h[0].local = true;
+    h[0].methods = (1u << 2) | (1u << 3);
+    h[0].verdicts = 2;
+    h[0].first_ns = T0_NS + 500000000ull;
+    h[0].last_ns = T0_NS + 62000000000ull;
+    set4(&h[1].addr, 203, 0, 113, 7);
+    memcpy(h[1].names, evil, sizeof evil);
+    h[1].role = DIS_ROLE_SERVER;
+    h[1].verdicts = 1;
+    h[1].first_ns = T0_NS + 500000000ull;
+    h[1].last_ns = T0_NS + 62000000000ull;
+}
+
+/* Two rules as a profile would hold them. */
+static inline void rules_fixture(struct dis_profile_rule r[2])
+{
+    memset(r, 0, 2 * sizeof *r);
+    snprintf(r[0].id, sizeof r[0].id, "cloud");
+    snprintf(r[0].used_for, sizeof r[0].used_for, "front-end and back-end services");
+    r[0].n_hosts = 1;
+    snprintf(r[0].hosts[0], sizeof r[0].hosts[0], "*.senso.cloud");
+    r[0].n_ports = 1;
+    r[0].ports[0] = (struct dis_port_range){DIS_IPPROTO_TCP, 443, 443};
+    r[0].product = true;
+    snprintf(r[1].id, sizeof r[1].id, "relay");
+    r[1].n_hosts = 2;
+    snprintf(r[1].hosts[0], sizeof r[1].hosts[0], "senso-sturn-northeu.cloudapp.net");
+    snprintf(r[1].hosts[1], sizeof r[1].hosts[1], "senso-sturn-centralusa.cloudapp.net");
+    r[1].n_ports = 2;
+    r[1].ports[0] = (struct dis_port_range){DIS_IPPROTO_UDP, 49152, 65535};
+    r[1].ports[1] = (struct dis_port_range){DIS_IPPROTO_TCP, 3478, 3478};
+    r[1].traffic = DIS_TRAFFIC_ICE;
+}
+
+/* Stores what the analyzer emits for a capture, in its order: session 1 with its pairs, the
+ * TURN session 2, session 3, the verdicts, the hosts; then the two rules. */
+static inline void add_analysis(struct sto_db *db, int64_t cap)
+{
+    struct dis_session_rec *s = malloc(sizeof *s);
+    struct dis_pair_rec p[2];
+    struct dis_verdict_rec *v = malloc(2 * sizeof *v);
+    struct dis_host_rec h[2];
+    struct dis_profile_rule *r = malloc(2 * sizeof *r);
+
+    assert_non_null(s);
+    assert_non_null(v);
+    assert_non_null(r);
+    sess_ice_relay(s);
+    assert_int_equal(sto_session_add(db, cap, s), 0);
+    pairs_ice_relay(p);
+    assert_int_equal(sto_pair_add(db, cap, &p[0]), 0);
+    assert_int_equal(sto_pair_add(db, cap, &p[1]), 0);
+    sess_turn(s);
+    assert_int_equal(sto_session_add(db, cap, s), 0);
+    sess_ice_v6(s);
+    assert_int_equal(sto_session_add(db, cap, s), 0);
+    verdicts_fixture(v);
+    assert_int_equal(sto_verdict_add(db, cap, &v[0]), 0);
+    assert_int_equal(sto_verdict_add(db, cap, &v[1]), 0);
+    hosts_fixture(h);
+    assert_int_equal(sto_host_add(db, cap, &h[0]), 0);
+    assert_int_equal(sto_host_add(db, cap, &h[1]), 0);
+    rules_fixture(r);
+    assert_int_equal(sto_rule_add(db, cap, 0, &r[0]), 0);
+    assert_int_equal(sto_rule_add(db, cap, 1, &r[1]), 0);
+    free(s);
+    free(v);
+    free(r);
 }
 
 #endif

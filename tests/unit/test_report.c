@@ -122,9 +122,9 @@ static int setup(void **state)
     c.bytes = 6680;
     c.status = "complete";
     assert_int_equal(sto_capture_update(fx->db, &c), 0);
-    assert_int_equal(sto_flow_add(fx->db, c.id, &f1), 0);
-    assert_int_equal(sto_flow_add(fx->db, c.id, &f2), 0);
-    assert_int_equal(sto_flow_add(fx->db, c.id, &f3), 0);
+    assert_int_equal(sto_flow_add(fx->db, c.id, &f1, NULL), 0);
+    assert_int_equal(sto_flow_add(fx->db, c.id, &f2, NULL), 0);
+    assert_int_equal(sto_flow_add(fx->db, c.id, &f3, NULL), 0);
     add_events(fx->db, c.id);
 
     c = file_capture_rec("/srv/a.pcap", SHA, "RAW", 101);

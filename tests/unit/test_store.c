@@ -115,9 +115,9 @@ static struct sto_db *fill(const char *path, const char *sha, int64_t *cap_id)
     assert_non_null(db);
     assert_int_equal(sto_capture_begin(db, &c), 0);
     assert_true(c.id > 0);
-    assert_int_equal(sto_flow_add(db, c.id, &f1), 0);
-    assert_int_equal(sto_flow_add(db, c.id, &f2), 0);
-    assert_int_equal(sto_flow_add(db, c.id, &f3), 0);
+    assert_int_equal(sto_flow_add(db, c.id, &f1, NULL), 0);
+    assert_int_equal(sto_flow_add(db, c.id, &f2, NULL), 0);
+    assert_int_equal(sto_flow_add(db, c.id, &f3, NULL), 0);
     c.first_ns = T0_NS;
     c.last_ns = T0_NS + 3000500000ull;
     c.packets = 24;
@@ -411,7 +411,7 @@ static void test_sha256_find_and_cascade(void **state)
     assert_non_null(strstr(sto_errstr(db), "UNIQUE"));
 
     assert_int_equal(sto_capture_begin(db, &other), 0);
-    assert_int_equal(sto_flow_add(db, other.id, &f), 0);
+    assert_int_equal(sto_flow_add(db, other.id, &f, NULL), 0);
     assert_int_equal(count_flows(db, &by_cap), 3);
 
     assert_int_equal(sto_capture_delete(db, cap), 0);
@@ -436,7 +436,7 @@ static void test_read_only(void **state)
     db = sto_open(fx->path, STO_READ_ONLY, err);
     assert_non_null(db);
     assert_int_equal(count_flows(db, NULL), 3);
-    assert_int_equal(sto_flow_add(db, cap, &f), -1);
+    assert_int_equal(sto_flow_add(db, cap, &f, NULL), -1);
     assert_non_null(strstr(sto_errstr(db), "read-only"));
     assert_int_equal(sto_close(db, err), 0);
 
@@ -509,7 +509,7 @@ static void test_batch_commits(void **state)
     assert_int_equal(sto_commit(db), 0);
     for (int k = 0; k < 250; k++) {
         f.orig_port = (uint16_t)(10000 + k);
-        assert_int_equal(sto_flow_add(db, c.id, &f), 0);
+        assert_int_equal(sto_flow_add(db, c.id, &f, NULL), 0);
     }
     /* Another connection sees the committed batches only: 2 x 100 rows, 50 pending. */
     rd = sto_open(fx->path, STO_READ_ONLY, err);
@@ -520,7 +520,7 @@ static void test_batch_commits(void **state)
     assert_int_equal(sto_close(rd, err), 0);
 
     /* sto_close commits what is pending. */
-    assert_int_equal(sto_flow_add(db, c.id, &f), 0);
+    assert_int_equal(sto_flow_add(db, c.id, &f, NULL), 0);
     assert_int_equal(sto_close(db, err), 0);
     rd = sto_open(fx->path, STO_READ_ONLY, err);
     assert_non_null(rd);
@@ -543,11 +543,11 @@ static void test_locked(void **state)
     assert_non_null(b);
     sto_set_busy_timeout(b, 50);
 
-    assert_int_equal(sto_flow_add(a, c.id, &f), 0); /* a holds the write lock */
-    assert_int_equal(sto_flow_add(b, c.id, &f), -1);
+    assert_int_equal(sto_flow_add(a, c.id, &f, NULL), 0); /* a holds the write lock */
+    assert_int_equal(sto_flow_add(b, c.id, &f, NULL), -1);
     assert_non_null(strstr(sto_errstr(b), "inserting flow: database is locked"));
     assert_int_equal(sto_commit(a), 0);
-    assert_int_equal(sto_flow_add(b, c.id, &f), 0); /* nothing was lost for good */
+    assert_int_equal(sto_flow_add(b, c.id, &f, NULL), 0); /* nothing was lost for good */
     assert_int_equal(sto_close(b, err), 0);
     assert_int_equal(count_flows(a, NULL), 2);
     assert_int_equal(sto_close(a, err), 0);
@@ -612,7 +612,7 @@ static void test_disk_full_reported(void **state)
 
     for (int k = 0; k < 20000 && failed_at < 0; k++) {
         f.orig_port = (uint16_t)k;
-        if (sto_flow_add(db, c.id, &f) != 0)
+        if (sto_flow_add(db, c.id, &f, NULL) != 0)
             failed_at = k;
     }
     if (failed_at < 0)
@@ -621,7 +621,7 @@ static void test_disk_full_reported(void **state)
         assert_int_not_equal(sto_commit(db), 0);
     assert_true(strstr(sto_errstr(db), "full") || strstr(sto_errstr(db), "I/O error"));
     /* Later writes are refused with the reason, and close reports the loss too. */
-    assert_int_equal(sto_flow_add(db, c.id, &f), -1);
+    assert_int_equal(sto_flow_add(db, c.id, &f, NULL), -1);
     assert_int_equal(sto_close(db, err), -1);
     assert_true(err[0] != '\0');
 
@@ -1465,7 +1465,7 @@ static void test_migrate_from_v1(void **state)
     stun_rfc5769(&m);
     ev = stun_ev(&m, T0_NS, 1);
     assert_int_equal(sto_event_add(db, 7, &ev), 0);
-    assert_int_equal(sto_flow_add(db, 7, &f), 0);
+    assert_int_equal(sto_flow_add(db, 7, &f, NULL), 0);
     assert_int_equal(sto_close(db, err), 0);
     assert_int_equal(header_u32(fx->path, 60), (uint32_t)sto_schema_version());
 

@@ -5,8 +5,10 @@
 
 #include <stdint.h>
 
+#include "dissect/analysis.h"
 #include "dissect/events.h"
 #include "dissect/flow.h"
+#include "dissect/profile.h"
 #include "ss/common.h"
 
 /** An open database. One per thread; the writer batches its rows into transactions. */
@@ -72,11 +74,13 @@ SS_MUST_CHECK int sto_capture_begin(struct sto_db *db, struct sto_capture *c);
 SS_MUST_CHECK int sto_capture_update(struct sto_db *db, const struct sto_capture *c);
 
 /**
- * Adds a finished flow of capture @p capture_id. Rows are batched: a transaction is committed
+ * Adds a finished flow of capture @p capture_id; @p rule is the id of the profile rule it
+ * belongs to (dis_ana_flow), NULL or "" for none. Rows are batched: a transaction is committed
  * every sto_set_batch() rows or when sto_commit() is called. Returns 0 or -1 (disk full,
  * database locked beyond the busy timeout...).
  */
-SS_MUST_CHECK int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_rec *f);
+SS_MUST_CHECK int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_rec *f,
+                               const char *rule);
 
 /**
  * Adds one engine event of capture @p capture_id (@p ev and what it points to are borrowed for
@@ -91,6 +95,62 @@ SS_MUST_CHECK int sto_flow_add(struct sto_db *db, int64_t capture_id, const stru
  * Returns 0 or -1 (write failure as for sto_flow_add, or an unknown event kind).
  */
 SS_MUST_CHECK int sto_event_add(struct sto_db *db, int64_t capture_id, const struct dis_event *ev);
+
+/* ---- analysis results (dissect/analysis.h): sessions, candidate pairs, verdicts, hosts ---- */
+
+/**
+ * Adds a session of capture @p capture_id (@p s is borrowed for the call). s->id is kept as
+ * `sessions.seq` and must be unique within the capture; s->link_id is kept as `link_seq` and
+ * resolved when reading (the linked session may come later). In the batched transaction, one
+ * row. Returns 0 or -1 (write failure as for sto_flow_add; a second session with the same id
+ * in the capture).
+ */
+SS_MUST_CHECK int sto_session_add(struct sto_db *db, int64_t capture_id,
+                                  const struct dis_session_rec *s);
+
+/**
+ * Adds a candidate pair of the session p->session_id (a dis_session_rec.id) of capture
+ * @p capture_id, which must have been added before (the analyzer emits a session, then its
+ * pairs). Returns 0 or -1 (write failure; no such session in the capture).
+ */
+SS_MUST_CHECK int sto_pair_add(struct sto_db *db, int64_t capture_id, const struct dis_pair_rec *p);
+
+/**
+ * Adds a verdict of capture @p capture_id. v->session_id, when not 0, names a session of the
+ * capture added before (the analyzer emits sessions first); one that is not there is stored
+ * as no session. Returns 0 or -1.
+ */
+SS_MUST_CHECK int sto_verdict_add(struct sto_db *db, int64_t capture_id,
+                                  const struct dis_verdict_rec *v);
+
+/**
+ * Adds a host of capture @p capture_id. Its comma-separated names are stored as a JSON array
+ * of strings (bytes that are not UTF-8 become the text \xNN), its method bits as a JSON array
+ * of numbers ("[2,3]"). Returns 0 or -1.
+ */
+SS_MUST_CHECK int sto_host_add(struct sto_db *db, int64_t capture_id, const struct dis_host_rec *h);
+
+/**
+ * Stores the requirement profile that capture @p capture_id was analysed with: its name in
+ * `captures.profile` and one `rules` row per rule, replacing what the capture had. Counts as
+ * one row per rule. Returns 0 or -1 (also when there is no such capture).
+ */
+SS_MUST_CHECK int sto_rules_set(struct sto_db *db, int64_t capture_id, const struct dis_profile *p);
+
+/**
+ * Stores rule @p r of the profile of capture @p capture_id at @p position (0-based), replacing
+ * a rule at that position: what sto_rules_set does per rule, for callers that build rules
+ * themselves. Returns 0 or -1.
+ */
+SS_MUST_CHECK int sto_rule_add(struct sto_db *db, int64_t capture_id, int position,
+                               const struct dis_profile_rule *r);
+
+/**
+ * Deletes the sessions (with their pairs), verdicts, hosts and rules of capture @p capture_id,
+ * keeping the capture, its flows and events: for running the analysis of a capture again.
+ * Returns 0 or -1.
+ */
+SS_MUST_CHECK int sto_analysis_clear(struct sto_db *db, int64_t capture_id);
 
 /**
  * Commits the open transaction, if any. Returns 0 or -1. When a commit fails, or SQLite rolls
@@ -129,7 +189,8 @@ struct sto_capture_row {
     double first, last; /**< epoch seconds; 0 when the capture had no packets */
     int64_t packets, bytes, drops, warnings, file_bytes;
     int linktype_num;
-    double analysed_at; /**< epoch seconds when sto_capture_begin() stored it */
+    double analysed_at;  /**< epoch seconds when sto_capture_begin() stored it */
+    const char *profile; /**< name of the requirement profile (sto_rules_set), or NULL */
 };
 
 /** A flow row as read back. Strings are borrowed until the callback returns. */
@@ -473,6 +534,127 @@ typedef int (*sto_tls_alert_cb)(void *user, const struct sto_tls_alert_row *row)
  *  or -1. */
 int sto_each_tls_alert(struct sto_db *db, const struct sto_filter *f, sto_tls_alert_cb cb,
                        void *user);
+
+/* ---- reading analysis results ---- */
+
+/**
+ * A session as read back. Strings are borrowed until the callback returns; NULL when absent.
+ * Transport addresses are "ip:port" ("[2001:db8::1]:3478" for IPv6), addresses "ip".
+ */
+struct sto_session_row {
+    int64_t id, capture_id;
+    int64_t seq;               /**< the analyzer's id of the session in its capture */
+    const char *kind;          /**< "ice", "turn", "broadcast", "direct" */
+    int method;                /**< 1, 2, 3; 0 when none */
+    const char *submethod;     /**< "host", "srflx", "relay-udp", "relay-tcp", "relay-tls" */
+    const char *proto;         /**< of the selected flow: "udp", "tcp" */
+    const char *sel_local;     /**< selected pair, capture side; NULL: none selected */
+    const char *sel_remote;    /**< selected pair, other side */
+    const char *client, *peer; /**< addresses */
+    const char *server;        /**< TURN server, "ip:port" */
+    double first, last;
+    int64_t bytes;
+    const char *ufrags;    /**< ICE: "a:b" */
+    int64_t link_seq;      /**< seq of the linked session; 0 when none */
+    int64_t link_id;       /**< its row id; 0 when none (or not in the database) */
+    const char *relayed;   /**< TURN: relayed transport address */
+    const char *mapped;    /**< TURN: mapped transport address */
+    const char *transport; /**< TURN: "udp", "tcp", "tls" */
+    /** TURN counters; -1 for other kinds of session. */
+    int64_t lifetime, permissions, channels, peers, errors;
+    int last_error; /**< TURN: code of the last error; -1 when none */
+    const char *explanation;
+    int64_t pairs; /**< candidate pairs stored */
+};
+
+/** A candidate pair as read back. Strings borrowed until the callback returns. */
+struct sto_pair_row {
+    int64_t id, session_id;     /**< session_id: sessions.id (the row id) */
+    const char *proto;          /**< "udp", "tcp" */
+    int relayed;                /**< 0/1 */
+    const char *local, *remote; /**< "ip:port" */
+    int64_t requests, successes, errors;
+    int nominated, selected; /**< 0/1 */
+    double first, last;
+    double rtt_ms; /**< < 0 when unknown */
+};
+
+/** A verdict as read back. Strings borrowed until the callback returns; NULL when absent. */
+struct sto_verdict_row {
+    int64_t id, capture_id;
+    int64_t session_id;     /**< sessions.id; 0 when none */
+    int64_t flow_seq;       /**< flows.flow_seq; 0 when none */
+    const char *kind;       /**< "blocked", "inspected" */
+    const char *code;       /**< "tcp_no_answer", ... */
+    const char *confidence; /**< "confirmed", "suspected" */
+    const char *rule;
+    const char *proto; /**< "tcp", "udp", ... */
+    const char *src, *dst;
+    int sport, dport;
+    const char *host;
+    double first;
+    const char *evidence;
+};
+
+/** A host as read back. Strings borrowed until the callback returns. */
+struct sto_host_row {
+    int64_t id, capture_id;
+    const char *addr;
+    const char *names;   /**< JSON array of strings, as stored ("[]" when none) */
+    const char *role;    /**< "client", "console", "server", "other" */
+    int local;           /**< 0/1 */
+    const char *methods; /**< JSON array of numbers ("[2,3]") */
+    int64_t verdicts;
+    double first, last; /**< 0 when unknown */
+};
+
+/** A profile rule of a capture as read back. Strings borrowed until the callback returns. */
+struct sto_rule_row {
+    int64_t capture_id;
+    int position;        /**< 0-based order in the profile */
+    const char *id;      /**< rule id */
+    const char *hosts;   /**< host patterns, space-separated, or NULL */
+    const char *ports;   /**< "tcp/443 udp/3478 udp/49152-65535", or NULL */
+    const char *scope;   /**< "internet", "lan" */
+    const char *traffic; /**< "any", "ice" */
+    int product;         /**< 0/1 */
+    const char *used_for;
+    const char *profile; /**< the profile's name (captures.profile), or NULL */
+};
+
+typedef int (*sto_session_cb)(void *user, const struct sto_session_row *row);
+typedef int (*sto_pair_cb)(void *user, const struct sto_pair_row *row);
+typedef int (*sto_verdict_cb)(void *user, const struct sto_verdict_row *row);
+typedef int (*sto_host_cb)(void *user, const struct sto_host_row *row);
+typedef int (*sto_rule_cb)(void *user, const struct sto_rule_row *row);
+
+/**
+ * Calls @p cb for each session matching @p f (capture; host = client, peer or the server's
+ * address; the time window overlapping first..last), ordered by first time then id. The
+ * callback may call sto_each_session_pair(). Returns 0, the callback's value, or -1.
+ */
+int sto_each_session(struct sto_db *db, const struct sto_filter *f, sto_session_cb cb, void *user);
+
+/** Calls @p cb for each candidate pair of the session with row id @p session_id: the
+ *  selected pair first, then by first time. Returns 0, the callback's value, or -1. */
+int sto_each_session_pair(struct sto_db *db, int64_t session_id, sto_pair_cb cb, void *user);
+
+/** Calls @p cb for each candidate pair of the sessions matching @p f (as sto_each_session), by
+ *  session then as sto_each_session_pair. Returns 0, the callback's value, or -1. */
+int sto_each_pair(struct sto_db *db, const struct sto_filter *f, sto_pair_cb cb, void *user);
+
+/** Calls @p cb for each verdict matching @p f (capture; host = src or dst; first inside the
+ *  window), ordered by first time then id. Returns 0, the callback's value, or -1. */
+int sto_each_verdict(struct sto_db *db, const struct sto_filter *f, sto_verdict_cb cb, void *user);
+
+/** Calls @p cb for each host matching @p f (capture; host = addr; first..last overlapping the
+ *  window), ordered by capture, then role (client, console, server, other), then address.
+ *  Returns 0, the callback's value, or -1. */
+int sto_each_host(struct sto_db *db, const struct sto_filter *f, sto_host_cb cb, void *user);
+
+/** Calls @p cb for each profile rule of the captures matching f->capture_id (the other filters
+ *  do not apply), by capture then position. Returns 0, the callback's value, or -1. */
+int sto_each_rule(struct sto_db *db, const struct sto_filter *f, sto_rule_cb cb, void *user);
 
 /** Totals for summaries. */
 struct sto_totals {
