@@ -50,7 +50,7 @@ struct totals {
 };
 
 /* Analyses one file. Returns 0, 1 when skipped, -1 on a runtime error (already reported). */
-static int analyze_one(struct sto_db *db, const char *path, const struct dis_engine_opts *eo,
+static int analyze_one(struct sto_db *db, const char *path, const struct cli_engine_args *ea,
                        int force, int quiet, struct totals *tot)
 {
     char err[SS_ERRBUF_SIZE] = "";
@@ -107,7 +107,7 @@ static int analyze_one(struct sto_db *db, const char *path, const struct dis_eng
         cap_close(c);
         return -1;
     }
-    if (cli_run_start(&run, eo, err) < 0) {
+    if (cli_run_start(&run, ea, err) < 0) {
         fprintf(stderr, "sensoscope: %s\n", err);
         cap_close(c);
         return -1;
@@ -213,7 +213,7 @@ static int analyze_one(struct sto_db *db, const char *path, const struct dis_eng
                (unsigned long long)st.stun_msgs, (unsigned long long)st.stun_inner,
                (unsigned long long)st.channeldata, (unsigned long long)st.dns_msgs);
         printf("  flow table: peak %u flows held (cap %u), %llu evicted to make room\n",
-               st.flows_active_max, eo->max_flows, (unsigned long long)st.flows_evicted);
+               st.flows_active_max, ea->eo.max_flows, (unsigned long long)st.flows_evicted);
         printf("  stored as capture %lld (%.2f s, %.0f packets/s)\n", (long long)run.cap.id, secs,
                secs > 0 ? (double)run.cap.packets / secs : 0.0);
     }
@@ -231,8 +231,7 @@ int cmd_analyze(int argc, char **argv)
     const char *dbpath = CLI_DEFAULT_DB;
     int force = 0, quiet = 0, c;
     struct cli_engine_args ea;
-    memset(&ea, 0, sizeof ea);
-    dis_engine_defaults(&ea.eo);
+    cli_engine_defaults(&ea);
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:fqh", longopts, NULL)) != -1) {
         int r = cli_engine_option(&ea, c, optarg);
@@ -282,7 +281,7 @@ int cmd_analyze(int argc, char **argv)
     struct totals tot;
     memset(&tot, 0, sizeof tot);
     for (int i = optind; i < argc && !interrupted; i++) {
-        int r = analyze_one(db, argv[i], &ea.eo, force, quiet, &tot);
+        int r = analyze_one(db, argv[i], &ea, force, quiet, &tot);
         if (r < 0)
             tot.failed++;
         else if (r > 0)

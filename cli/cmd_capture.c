@@ -77,8 +77,7 @@ int cmd_capture(int argc, char **argv)
     uint32_t duration = 0, count = 0, snaplen = 0, buffer = 0, commit_s = 5;
     int promisc = 1, quiet = 0, list = 0, c;
     struct cli_engine_args ea;
-    memset(&ea, 0, sizeof ea);
-    dis_engine_defaults(&ea.eo);
+    cli_engine_defaults(&ea);
     char errbuf[SS_ERRBUF_SIZE];
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:F:d:c:s:B:Lqh", longopts, NULL)) != -1) {
@@ -200,7 +199,7 @@ int cmd_capture(int argc, char **argv)
         cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
     }
-    if (cli_run_start(&run, &ea.eo, errbuf) < 0) {
+    if (cli_run_start(&run, &ea, errbuf) < 0) {
         fprintf(stderr, "sensoscope: %s\n", errbuf);
         cap_close(cp);
         sto_close(db, NULL);

@@ -25,14 +25,43 @@ const char cli_engine_help[] =
     "Certificates:\n"
     "      --ca-bundle FILE     also trust the CA certificates in FILE (PEM), e.g. the school's\n"
     "                           own CA; the system trust store is always used\n"
-    "      --no-verify          do not verify TLS certificate chains (chain_valid stays null)\n";
+    "      --no-verify          do not verify TLS certificate chains (chain_valid stays null)\n"
+    "Verdict thresholds (docs/verdicts.md):\n"
+    "      --syn-wait MS        a single unanswered SYN is a block only if the capture went on\n"
+    "                           this long after it (default 3000)\n"
+    "      --udp-wait MS        the same for STUN/TURN requests and ICE checks (default 3000)\n"
+    "      --min-retries N      unanswered SYNs or requests that confirm a block (default 2)\n"
+    "      --rtt-factor N       rtt_anomaly: ClientHello->ServerHello over SYN->SYN-ACK at least\n"
+    "                           N times the capture's median (default 10)\n"
+    "      --baseline-min N     other internet servers the TTL/RTT baselines need (default 2)\n";
 
 int cli_help_with_engine(const char *help)
 {
     fputs(help, stdout);
     fputs("\n", stdout);
     fputs(cli_engine_help, stdout);
+    fputs(cli_profile_help, stdout);
     return EXIT_OK;
+}
+
+void cli_engine_defaults(struct cli_engine_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    dis_engine_defaults(&a->eo);
+    dis_ana_defaults(&a->ao);
+}
+
+int cli_analysis_load(struct cli_engine_args *a, char err[SS_ERRBUF_SIZE])
+{
+    return cli_profile_load(&a->pa, &a->prof, &a->iss, err);
+}
+
+void cli_analysis_free(struct cli_engine_args *a)
+{
+    dis_profile_free(a->prof);
+    dis_issuers_free(a->iss);
+    a->prof = NULL;
+    a->iss = NULL;
 }
 
 int cli_parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -114,19 +143,32 @@ int cli_engine_option(struct cli_engine_args *a, int c, const char *arg)
     case 1009:
         a->no_verify = 1;
         return 1;
+    case 1201:
+        return cli_parse_u32("--syn-wait", arg, 0, 3600000, &a->ao.syn_wait_ms) ? -1 : 1;
+    case 1202:
+        return cli_parse_u32("--udp-wait", arg, 0, 3600000, &a->ao.udp_wait_ms) ? -1 : 1;
+    case 1203:
+        return cli_parse_u32("--min-retries", arg, 1, 1000, &a->ao.min_retries) ? -1 : 1;
+    case 1204:
+        return cli_parse_u32("--rtt-factor", arg, 1, 100000, &a->ao.rtt_factor) ? -1 : 1;
+    case 1205:
+        return cli_parse_u32("--baseline-min", arg, 1, 100000, &a->ao.baseline_min) ? -1 : 1;
     default:
-        return 0;
+        return cli_profile_option(&a->pa, c, arg);
     }
 }
 
 int cli_trust_store_load(struct cli_engine_args *a, char err[SS_ERRBUF_SIZE])
 {
     a->eo.x509_store = NULL;
+    if (cli_analysis_load(a, err) < 0)
+        return -1;
     if (a->no_verify)
         return 0;
     X509_STORE *st = X509_STORE_new();
     if (!st) {
         snprintf(err, SS_ERRBUF_SIZE, "out of memory creating the certificate trust store");
+        cli_analysis_free(a);
         return -1;
     }
     /* The system store (e.g. /etc/ssl/certs); a system without one simply trusts nothing. */
@@ -136,6 +178,7 @@ int cli_trust_store_load(struct cli_engine_args *a, char err[SS_ERRBUF_SIZE])
         snprintf(err, SS_ERRBUF_SIZE, "--ca-bundle %s: cannot load CA certificates: %s",
                  a->ca_bundle, e ? ERR_reason_error_string(e) : "no certificate in the file");
         X509_STORE_free(st);
+        cli_analysis_free(a);
         return -1;
     }
     ERR_clear_error();
@@ -147,11 +190,20 @@ void cli_trust_store_free(struct cli_engine_args *a)
 {
     X509_STORE_free(a->eo.x509_store);
     a->eo.x509_store = NULL;
+    cli_analysis_free(a);
 }
 
 static int on_flow(void *user, const struct dis_flow_rec *rec)
 {
     struct cli_run *run = user;
+    const char *rule = NULL;
+    if (run->ana) {
+        int ri = dis_ana_flow(run->ana, rec);
+        if (ri == -2)
+            return -1;
+        if (ri >= 0)
+            rule = dis_profile_rule_at(run->prof, (size_t)ri)->id;
+    }
     run->flows++;
     if (rec->proto == DIS_IPPROTO_TCP)
         run->flows_tcp++;
@@ -159,7 +211,7 @@ static int on_flow(void *user, const struct dis_flow_rec *rec)
         run->flows_udp++;
     else
         run->flows_other++;
-    if (sto_flow_add(run->db, run->cap.id, rec) < 0) {
+    if (sto_flow_add(run->db, run->cap.id, rec, rule) < 0) {
         run->store_failed = 1;
         return -1;
     }
@@ -169,6 +221,8 @@ static int on_flow(void *user, const struct dis_flow_rec *rec)
 static int on_event(void *user, const struct dis_event *ev)
 {
     struct cli_run *run = user;
+    if (run->ana && dis_ana_event(run->ana, ev) < 0)
+        return -1;
     if (sto_event_add(run->db, run->cap.id, ev) < 0) {
         run->store_failed = 1;
         return -1;
@@ -176,25 +230,75 @@ static int on_event(void *user, const struct dis_event *ev)
     return 0;
 }
 
-int cli_run_start(struct cli_run *run, const struct dis_engine_opts *eo, char err[SS_ERRBUF_SIZE])
+/* The analyzer's sink: each record into the store; 1 (not -1) stops it on a store error. */
+static int sink_session(void *user, const struct dis_session_rec *s)
 {
-    run->eng = dis_engine_new(eo, on_flow, run, err);
-    if (!run->eng)
+    struct cli_run *run = user;
+    return sto_session_add(run->db, run->cap.id, s) < 0 ? 1 : 0;
+}
+
+static int sink_pair(void *user, const struct dis_pair_rec *p)
+{
+    struct cli_run *run = user;
+    return sto_pair_add(run->db, run->cap.id, p) < 0 ? 1 : 0;
+}
+
+static int sink_verdict(void *user, const struct dis_verdict_rec *v)
+{
+    struct cli_run *run = user;
+    return sto_verdict_add(run->db, run->cap.id, v) < 0 ? 1 : 0;
+}
+
+static int sink_host(void *user, const struct dis_host_rec *h)
+{
+    struct cli_run *run = user;
+    return sto_host_add(run->db, run->cap.id, h) < 0 ? 1 : 0;
+}
+
+int cli_run_start(struct cli_run *run, const struct cli_engine_args *ea, char err[SS_ERRBUF_SIZE])
+{
+    run->prof = ea->prof;
+    if (ea->prof) {
+        struct dis_ana_sink sink = {run, sink_session, sink_pair, sink_verdict, sink_host};
+        run->ana = dis_ana_new(&ea->ao, ea->prof, ea->iss, &sink, err);
+        if (!run->ana)
+            return -1;
+    }
+    run->eng = dis_engine_new(&ea->eo, on_flow, run, err);
+    if (!run->eng) {
+        dis_ana_free(run->ana);
+        run->ana = NULL;
         return -1;
+    }
     dis_engine_set_event_cb(run->eng, on_event, run);
     return 0;
 }
 
 int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])
 {
-    int rc = 0;
+    int rc = 0, ana_failed = 0;
     if (!run->store_failed && dis_engine_flush(run->eng) < 0)
         rc = -1;
+    if (rc == 0 && run->ana) {
+        dis_ana_time(run->ana, run->cap.last_ns);
+        /* -1 is the analyzer's own failure; a sink (store) failure returns 1 from it. */
+        int arc = dis_ana_finish(run->ana);
+        if (arc < 0) {
+            snprintf(err, SS_ERRBUF_SIZE, "%s", dis_ana_errstr(run->ana));
+            ana_failed = 1;
+        }
+        if (arc == 0 && sto_rules_set(run->db, run->cap.id, run->prof) < 0)
+            arc = 1;
+        if (arc != 0)
+            rc = -1;
+    }
+    dis_ana_free(run->ana);
+    run->ana = NULL;
     if (rc == 0 && sto_capture_update(run->db, &run->cap) < 0)
         rc = -1;
     if (rc == 0 && sto_commit(run->db) < 0)
         rc = -1;
-    if (rc < 0)
+    if (rc < 0 && !ana_failed)
         snprintf(err, SS_ERRBUF_SIZE, "%s", sto_errstr(run->db));
     dis_engine_free(run->eng);
     run->eng = NULL;

@@ -141,7 +141,9 @@ ice_rows() {
     ports=$(jq -r '.local_candidates[] | select(.type == "host") | .port' "$LAB_WORK/$key.$side.json" | sort -u)
     while read -r src sport dst dport; do
         [[ -n $src ]] || continue
-        [[ $dst == "$ra" && $dport == "$rp" ]] && continue
+        # The selected pair itself (a direct one: a relayed pair reaches the remote through
+        # the TURN server, so direct checks to the same remote address are still listed).
+        [[ $lt != relay && $dst == "$ra" && $dport == "$rp" ]] && continue
         case $dst in
         192.168.* | 10.* | fd* | fe80*)
             v=- why="check to the remote peer's private host candidate: no route reaches it, not a block" ;;

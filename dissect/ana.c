@@ -1,0 +1,1100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ana.c - the analyzer: what each flow tells (rule, blocked and inspected verdicts), the
+ * capture-wide TTL and RTT baselines, the hosts, and the order of emission. ICE sessions,
+ * TURN allocations and routing methods are in ana_ice.c. DESIGN.md "Attribution",
+ * "Verdicts"; thresholds in docs/verdicts.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ana_int.h"
+
+/* ------------------------------------------------------------------ names */
+
+const char *dis_sess_kind_name(enum dis_sess_kind k)
+{
+    switch (k) {
+    case DIS_SESS_ICE:
+        return "ice";
+    case DIS_SESS_TURN:
+        return "turn";
+    case DIS_SESS_BROADCAST:
+        return "broadcast";
+    case DIS_SESS_DIRECT:
+        return "direct";
+    }
+    return "?";
+}
+
+const char *dis_submethod_name(enum dis_submethod s)
+{
+    switch (s) {
+    case DIS_SUB_NONE:
+        return NULL;
+    case DIS_SUB_HOST:
+        return "host";
+    case DIS_SUB_SRFLX:
+        return "srflx";
+    case DIS_SUB_RELAY_UDP:
+        return "relay-udp";
+    case DIS_SUB_RELAY_TCP:
+        return "relay-tcp";
+    case DIS_SUB_RELAY_TLS:
+        return "relay-tls";
+    }
+    return NULL;
+}
+
+const char *dis_verdict_kind_name(enum dis_verdict_kind k)
+{
+    return k == DIS_VK_INSPECTED ? "inspected" : "blocked";
+}
+
+const char *dis_confidence_name(enum dis_confidence c)
+{
+    return c == DIS_CONF_SUSPECTED ? "suspected" : "confirmed";
+}
+
+const char *dis_host_role_name(enum dis_host_role r)
+{
+    switch (r) {
+    case DIS_ROLE_CLIENT:
+        return "client";
+    case DIS_ROLE_CONSOLE:
+        return "console";
+    case DIS_ROLE_SERVER:
+        return "server";
+    case DIS_ROLE_OTHER:
+        break;
+    }
+    return "other";
+}
+
+void dis_ana_defaults(struct dis_ana_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->syn_wait_ms = 3000;
+    o->udp_wait_ms = 3000;
+    o->min_retries = 2;
+    o->rtt_factor = 10;
+    o->baseline_min = 2;
+    o->max_sessions = 100000;
+    o->max_pairs = 64;
+}
+
+/* ------------------------------------------------------------------ small helpers */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t addr_hash(const struct dis_addr *x)
+{
+    uint64_t h = 1469598103934665603ULL ^ x->family;
+    for (size_t i = 0; i < sizeof(x->b); i++)
+        h = (h ^ x->b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static bool addr_eq(const struct dis_addr *x, const struct dis_addr *y)
+{
+    return x->family == y->family && memcmp(x->b, y->b, sizeof(x->b)) == 0;
+}
+
+bool ana__ep_eq(const struct dis_ep *x, const struct dis_ep *y)
+{
+    return x->port == y->port && addr_eq(&x->addr, &y->addr);
+}
+
+char *ana__ep_str(const struct dis_ep *e, char *buf, size_t len)
+{
+    char a[64];
+    if (e->addr.family == 0) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    dis_addr_str(&e->addr, a, sizeof(a));
+    if (e->addr.family == 6)
+        snprintf(buf, len, "[%s]:%u", a, e->port);
+    else
+        snprintf(buf, len, "%s:%u", a, e->port);
+    return buf;
+}
+
+bool ana__is_local(const struct dis_ana *a, const struct dis_addr *x)
+{
+    return x->family != 0 && dis_profile_is_local(a->prof, x);
+}
+
+static void ana_err(struct dis_ana *a, const char *what)
+{
+    snprintf(a->err, sizeof(a->err), "analysis: %s", what);
+}
+
+void *ana__vec_push(struct dis_ana *a, struct vec *v)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        void *p = realloc(v->p, cap * v->size);
+        if (!p) {
+            ana_err(a, "out of memory");
+            return NULL;
+        }
+        v->p = p;
+        v->cap = cap;
+    }
+    void *slot = (char *)v->p + v->n * v->size;
+    memset(slot, 0, v->size);
+    v->n++;
+    return slot;
+}
+
+/* Grows a chained hash table (array of heads) to twice its size; next_off is the offset of
+ * the chain pointer in the element, key() its hash. */
+typedef uint64_t (*key_fn)(const void *elem);
+
+static int rehash(struct dis_ana *a, void ***tab, size_t *cap, size_t next_off, key_fn key)
+{
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    void **nt = calloc(ncap, sizeof(*nt));
+    if (!nt) {
+        ana_err(a, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < *cap; i++) {
+        void *e = (*tab)[i];
+        while (e) {
+            void **nextp = (void **)((char *)e + next_off);
+            void *nx = *nextp;
+            size_t b = key(e) & (ncap - 1);
+            *nextp = nt[b];
+            nt[b] = e;
+            e = nx;
+        }
+    }
+    free(*tab);
+    *tab = nt;
+    *cap = ncap;
+    return 0;
+}
+
+static uint64_t flow_key(const void *e)
+{
+    return mix64(((const struct ana_flow *)e)->flow_id);
+}
+
+static uint64_t host_key(const void *e)
+{
+    return addr_hash(&((const struct ana_host *)e)->addr);
+}
+
+static struct ana_flow *flow_get(struct dis_ana *a, uint64_t id, bool create)
+{
+    if (a->flows_cap) {
+        for (struct ana_flow *f = a->flows[mix64(id) & (a->flows_cap - 1)]; f; f = f->next)
+            if (f->flow_id == id)
+                return f;
+    }
+    if (!create)
+        return NULL;
+    if (a->flows_n >= a->flows_cap / 2 && rehash(a, (void ***)&a->flows, &a->flows_cap,
+                                                 offsetof(struct ana_flow, next), flow_key) < 0)
+        return NULL;
+    struct ana_flow *f = calloc(1, sizeof(*f));
+    if (!f) {
+        ana_err(a, "out of memory");
+        return NULL;
+    }
+    f->flow_id = id;
+    f->chain = DIS_TLS_CHAIN_UNKNOWN;
+    size_t b = mix64(id) & (a->flows_cap - 1);
+    f->next = a->flows[b];
+    a->flows[b] = f;
+    a->flows_n++;
+    return f;
+}
+
+static void flow_drop(struct dis_ana *a, struct ana_flow *f)
+{
+    struct ana_flow **pp = &a->flows[mix64(f->flow_id) & (a->flows_cap - 1)];
+    while (*pp && *pp != f)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = f->next;
+    a->flows_n--;
+    free(f);
+}
+
+struct ana_host *ana__host(struct dis_ana *a, const struct dis_addr *addr, bool create)
+{
+    if (addr->family == 0)
+        return NULL;
+    uint64_t h = addr_hash(addr);
+    if (a->hosts_cap) {
+        for (struct ana_host *x = a->hosts[h & (a->hosts_cap - 1)]; x; x = x->next)
+            if (addr_eq(&x->addr, addr))
+                return x;
+    }
+    if (!create)
+        return NULL;
+    if (a->hosts_n >= a->hosts_cap / 2 && rehash(a, (void ***)&a->hosts, &a->hosts_cap,
+                                                 offsetof(struct ana_host, next), host_key) < 0)
+        return NULL;
+    struct ana_host *x = calloc(1, sizeof(*x));
+    if (!x) {
+        ana_err(a, "out of memory");
+        return NULL;
+    }
+    x->addr = *addr;
+    x->local = ana__is_local(a, addr);
+    size_t b = h & (a->hosts_cap - 1);
+    x->next = a->hosts[b];
+    a->hosts[b] = x;
+    a->hosts_n++;
+    return x;
+}
+
+static void host_seen(struct ana_host *h, uint64_t first, uint64_t last)
+{
+    if (!h)
+        return;
+    if (h->first_ns == 0 || first < h->first_ns)
+        h->first_ns = first;
+    if (last > h->last_ns)
+        h->last_ns = last;
+}
+
+static void host_add_name(struct ana_host *h, const char *name)
+{
+    if (!h || !name || !*name)
+        return;
+    size_t nl = strlen(name), hl = strlen(h->names);
+    /* already listed? */
+    const char *p = h->names;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        if (l == nl && strncmp(p, name, l) == 0)
+            return;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    if (hl + nl + 2 > sizeof(h->names))
+        return; /* full: the first names are kept */
+    if (hl)
+        h->names[hl++] = ',';
+    memcpy(h->names + hl, name, nl + 1);
+}
+
+int ana__verdict(struct dis_ana *a, enum dis_verdict_kind kind, const char *code,
+                 enum dis_confidence conf, const char *rule, uint8_t proto,
+                 const struct dis_ep *src, const struct dis_ep *dst, const char *host,
+                 uint64_t first_ns, uint64_t flow_id, uint64_t session_id, const char *evidence)
+{
+    if (a->verdicts.n >= 1000000) { /* bounded: a scan can make a verdict per flow */
+        a->verdicts_dropped++;
+        return 0;
+    }
+    struct dis_verdict_rec *v = ana__vec_push(a, &a->verdicts);
+    if (!v)
+        return -1;
+    v->kind = kind;
+    v->code = code;
+    v->confidence = conf;
+    snprintf(v->rule, sizeof(v->rule), "%s", rule ? rule : "");
+    v->proto = proto;
+    v->src = src->addr;
+    v->sport = src->port;
+    v->dst = dst->addr;
+    v->dport = dst->port;
+    snprintf(v->host, sizeof(v->host), "%s", host ? host : "");
+    v->first_ns = first_ns;
+    v->flow_id = flow_id;
+    v->session_id = session_id;
+    snprintf(v->evidence, sizeof(v->evidence), "%s", evidence ? evidence : "");
+    struct ana_host *h = ana__host(a, &src->addr, true);
+    if (h)
+        h->verdicts++;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ lifecycle */
+
+struct dis_ana *dis_ana_new(const struct dis_ana_opts *o, const struct dis_profile *prof,
+                            const struct dis_issuers *issuers, const struct dis_ana_sink *sink,
+                            char err[SS_ERRBUF_SIZE])
+{
+    if (!prof || !sink) {
+        snprintf(err, SS_ERRBUF_SIZE, "analysis: a profile and a sink are required");
+        return NULL;
+    }
+    struct dis_ana *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, SS_ERRBUF_SIZE, "analysis: out of memory");
+        return NULL;
+    }
+    if (o)
+        a->o = *o;
+    else
+        dis_ana_defaults(&a->o);
+    a->prof = prof;
+    a->issuers = issuers;
+    a->sink = *sink;
+    a->fsums.size = sizeof(struct ana_fsum);
+    a->tcpsums.size = sizeof(struct ana_tcpsum);
+    a->verdicts.size = sizeof(struct dis_verdict_rec);
+    return a;
+}
+
+void dis_ana_free(struct dis_ana *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->flows_cap; i++) {
+        struct ana_flow *f = a->flows[i];
+        while (f) {
+            struct ana_flow *n = f->next;
+            free(f);
+            f = n;
+        }
+    }
+    free(a->flows);
+    for (size_t i = 0; i < a->hosts_cap; i++) {
+        struct ana_host *h = a->hosts[i];
+        while (h) {
+            struct ana_host *n = h->next;
+            free(h);
+            h = n;
+        }
+    }
+    free(a->hosts);
+    ana__ice_free(a);
+    free(a->fsums.p);
+    free(a->tcpsums.p);
+    free(a->verdicts.p);
+    free(a);
+}
+
+const char *dis_ana_errstr(const struct dis_ana *a)
+{
+    return a->err[0] ? a->err : "no error";
+}
+
+void dis_ana_time(struct dis_ana *a, uint64_t now_ns)
+{
+    if (now_ns > a->now_ns)
+        a->now_ns = now_ns;
+}
+
+/* ------------------------------------------------------------------ events */
+
+static int side_of(struct ana_flow *f, const struct dis_event *ev)
+{
+    struct dis_ep src = {ev->src, ev->sport};
+    if (f->side0.addr.family == 0) {
+        f->side0 = src;
+        return 0;
+    }
+    return ana__ep_eq(&f->side0, &src) ? 0 : 1;
+}
+
+/* Bounded copy, cut at @p len - 1 bytes (names and texts from packets can be long). */
+static void copy_str(char *dst, size_t len, const char *src)
+{
+    size_t n = 0;
+    while (src && n + 1 < len && src[n])
+        n++;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* The first rule, in order, whose named host patterns accept @p name: for DNS answers,
+ * where only the name is known. Rules whose hosts are "*" (any) are skipped. */
+static int rule_for_name(const struct dis_ana *a, const char *name)
+{
+    size_t n = dis_profile_rule_count(a->prof);
+    for (size_t i = 0; i < n; i++) {
+        const struct dis_profile_rule *r = dis_profile_rule_at(a->prof, i);
+        if (r->traffic != DIS_TRAFFIC_ANY || r->scope != DIS_SCOPE_INTERNET)
+            continue;
+        bool wildcard_only = true;
+        for (size_t h = 0; h < r->n_hosts; h++)
+            if (strcmp(r->hosts[h], "*") != 0)
+                wildcard_only = false;
+        if (wildcard_only)
+            continue;
+        if (dis_profile_host_matches(a->prof, r, name))
+            return (int)i;
+    }
+    return -1;
+}
+
+static bool sinkhole(const struct dis_addr *x)
+{
+    static const uint8_t zero[16];
+    if (x->family == 4)
+        return memcmp(x->b, zero, 4) == 0 || x->b[0] == 127;
+    if (x->family == 6) {
+        if (memcmp(x->b, zero, 16) == 0)
+            return true;
+        return memcmp(x->b, zero, 15) == 0 && x->b[15] == 1; /* ::1 */
+    }
+    return false;
+}
+
+static int on_dns(struct dis_ana *a, const struct dis_event *ev)
+{
+    const struct dis_dns_msg *m = ev->u.dns;
+    if (!m->qr || !m->has_question || !m->qname[0])
+        return 0;
+    int ri = rule_for_name(a, m->qname);
+    if (ri < 0)
+        return 0;
+    char why[256] = "";
+    if (m->rcode == 2 || m->rcode == 3 || m->rcode == 5) {
+        static const char *const names[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                            "NXDOMAIN", "NOTIMP",  "REFUSED"};
+        snprintf(why, sizeof(why), "%s for %.200s (qtype %u) from the resolver", names[m->rcode],
+                 m->qname, m->qtype);
+    } else if (m->rcode == 0) {
+        for (unsigned i = 0; i < m->n_answers; i++) {
+            const struct dis_dns_rr *rr = &m->answers[i];
+            if ((rr->type == 1 || rr->type == 28) && sinkhole(&rr->addr)) {
+                char ab[64];
+                snprintf(why, sizeof(why), "sinkhole answer %s for %.200s",
+                         dis_addr_str(&rr->addr, ab, sizeof(ab)), m->qname);
+                break;
+            }
+        }
+    }
+    if (!why[0])
+        return 0;
+    /* The response goes server -> client; the flow's initiator is the client. */
+    struct dis_ep cli = {ev->dst, ev->dport}, srv = {ev->src, ev->sport};
+    const struct dis_profile_rule *r = dis_profile_rule_at(a->prof, (size_t)ri);
+    char ev_text[512];
+    snprintf(ev_text, sizeof(ev_text), "%.250s; the product cannot reach %.100s (rule %.31s)", why,
+             m->qname, r->id);
+    return ana__verdict(a, DIS_VK_BLOCKED, "dns_failure", DIS_CONF_CONFIRMED, r->id, ev->transport,
+                        &cli, &srv, m->qname, ev->ts_ns, ev->flow_id, 0, ev_text);
+}
+
+static int on_tls(struct dis_ana *a, const struct dis_event *ev)
+{
+    const struct dis_tls_summary *t = ev->u.tls;
+    struct ana_flow *f = flow_get(a, ev->flow_id, true);
+    if (!f)
+        return -1;
+    f->tls = true;
+    f->tls_ch = t->has_client_hello;
+    f->tls_sh = t->has_server_hello;
+    f->tls_established = t->established;
+    f->tls_ch_ns = t->client_hello_ns;
+    f->tls_sh_ns = t->server_hello_ns;
+    f->tls_version = t->selected_version ? t->selected_version : t->server_version;
+    f->tls_certs = t->n_certs;
+    f->chain = t->chain;
+    f->verify_error = t->verify.error;
+    copy_str(f->verify_str, sizeof(f->verify_str), t->verify.errstr);
+    if (t->n_certs && t->certs[0])
+        copy_str(f->issuer, sizeof(f->issuer), t->certs[0]->issuer);
+    if (a->issuers) {
+        for (unsigned i = 0; i < t->n_certs && !f->vendor; i++) {
+            if (!t->certs[i])
+                continue;
+            const char *v = dis_issuers_match(a->issuers, t->certs[i]->issuer);
+            if (v) {
+                f->vendor = v;
+                copy_str(f->vendor_issuer, sizeof(f->vendor_issuer), t->certs[i]->issuer);
+            }
+        }
+    }
+    if (t->alert.seen && !t->alert.from_client && t->alert.before_established &&
+        (t->alert.level == 2 || t->alert.encrypted)) {
+        f->alert_fatal_server = true;
+        f->alert_desc = t->alert.desc;
+        f->alert_ns = t->alert.ts_ns;
+    }
+    return 0;
+}
+
+static int on_connect(struct dis_ana *a, const struct dis_event *ev)
+{
+    const struct dis_http_connect_event *c = ev->u.connect;
+    if (!c->req || !c->resp)
+        return 0;
+    struct ana_flow *f = flow_get(a, ev->flow_id, true);
+    if (!f)
+        return -1;
+    if (f->connects == 0) {
+        f->connect_first = c->resp->status;
+        f->connect_ns = ev->ts_ns;
+        copy_str(f->connect_target, sizeof(f->connect_target), c->req->host);
+        f->connect_port = c->req->port;
+    }
+    f->connect_last = c->resp->status;
+    f->connects++;
+    return 0;
+}
+
+int dis_ana_event(struct dis_ana *a, const struct dis_event *ev)
+{
+    dis_ana_time(a, ev->ts_ns);
+    switch (ev->kind) {
+    case DIS_EV_DNS:
+        return on_dns(a, ev);
+    case DIS_EV_TLS:
+        return on_tls(a, ev);
+    case DIS_EV_HTTP_CONNECT:
+        return on_connect(a, ev);
+    case DIS_EV_STUN: {
+        struct ana_flow *f = flow_get(a, ev->flow_id, true);
+        if (!f)
+            return -1;
+        if (!ev->inner) {
+            int s = side_of(f, ev);
+            const struct dis_stun_msg *m = ev->u.stun;
+            if (m->cls == DIS_STUN_REQUEST) {
+                f->req[s]++;
+                if (m->has_username && memchr(m->username, ':', m->username_len))
+                    f->ice_req[s]++;
+                if (f->first_req_ns == 0)
+                    f->first_req_ns = ev->ts_ns;
+                f->last_req_ns = ev->ts_ns;
+            } else if (m->cls == DIS_STUN_SUCCESS || m->cls == DIS_STUN_ERROR) {
+                f->resp[s]++;
+            }
+        }
+        return ana__ice_stun(a, f, ev);
+    }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ flows */
+
+static uint8_t hop_distance(uint8_t ttl)
+{
+    if (ttl <= 64)
+        return (uint8_t)(64 - ttl);
+    if (ttl <= 128)
+        return (uint8_t)(128 - ttl);
+    return (uint8_t)(255 - ttl);
+}
+
+static bool icmp_admin(const struct dis_flow_rec *r)
+{
+    if (r->ipver == 4 || r->icmp_from.family == 4)
+        return r->icmp_type == 3 && (r->icmp_code == 9 || r->icmp_code == 10 || r->icmp_code == 13);
+    return r->icmp_type == 1 && r->icmp_code == 1;
+}
+
+static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct ana_flow *f,
+                         const struct dis_profile_rule *rule)
+{
+    struct dis_ep src = {r->orig, r->orig_port}, dst = {r->resp, r->resp_port};
+    char ev[512], ib[64];
+    const char *host = r->host;
+    uint64_t end = a->now_ns > r->last_ns ? a->now_ns : r->last_ns;
+    int rc = 0;
+
+    /* An ICMP error for a flow that got nothing else back. */
+    if (r->icmp_errors && r->pkts[DIS_DIR_RESP] == 0) {
+        bool admin = icmp_admin(r);
+        snprintf(ev, sizeof(ev),
+                 "%llu ICMP error(s) type %u code %u from %s%s quoting %llu packet(s) sent",
+                 (unsigned long long)r->icmp_errors, r->icmp_type, r->icmp_code,
+                 dis_addr_str(&r->icmp_from, ib, sizeof(ib)),
+                 admin ? " (administratively prohibited)" : "",
+                 (unsigned long long)r->pkts[DIS_DIR_ORIG]);
+        return ana__verdict(a, DIS_VK_BLOCKED, "icmp_unreachable",
+                            admin ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, rule->id, r->proto,
+                            &src, &dst, host, r->first_ns, r->id, 0, ev);
+    }
+    if (r->proto == 6) {
+        if (r->state == DIS_CS_S0 && r->pkts[DIS_DIR_RESP] == 0) {
+            uint64_t syns = r->pkts[DIS_DIR_ORIG];
+            uint64_t waited_ms = (end - r->first_ns) / 1000000u;
+            if (syns >= a->o.min_retries)
+                snprintf(ev, sizeof(ev), "%llu SYNs over %.1f s, nothing back",
+                         (unsigned long long)syns, (double)(r->last_ns - r->first_ns) / 1e9);
+            else if (waited_ms >= a->o.syn_wait_ms)
+                snprintf(ev, sizeof(ev), "1 SYN, nothing back in the %.1f s the capture went on",
+                         (double)waited_ms / 1e3);
+            else
+                return 0; /* the capture ended with the handshake in flight */
+            return ana__verdict(a, DIS_VK_BLOCKED, "tcp_no_answer",
+                                syns >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
+                                rule->id, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
+        }
+        if (r->state == DIS_CS_REJ) {
+            snprintf(ev, sizeof(ev), "SYN answered by RST (no SYN-ACK), %llu SYN(s)",
+                     (unsigned long long)r->pkts[DIS_DIR_ORIG]);
+            return ana__verdict(a, DIS_VK_BLOCKED, "tcp_reset_on_connect", DIS_CONF_CONFIRMED,
+                                rule->id, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
+        }
+        if (f && f->tls_ch && !f->tls_sh && !f->connects) {
+            bool rst = strchr(r->history, 'r') != NULL, fin = strchr(r->history, 'f') != NULL;
+            if (rst || fin) {
+                snprintf(ev, sizeof(ev),
+                         "%s from the server side after the ClientHello (SNI %s), no ServerHello",
+                         rst ? "RST" : "FIN", host[0] ? host : "none");
+                return ana__verdict(a, DIS_VK_BLOCKED, "tcp_reset_after_hello", DIS_CONF_CONFIRMED,
+                                    rule->id, r->proto, &src, &dst, host, f->tls_ch_ns, r->id, 0,
+                                    ev);
+            }
+        }
+    }
+    if (!f)
+        return 0;
+    if (f->alert_fatal_server) {
+        snprintf(ev, sizeof(ev), "fatal TLS alert %u from the server before the handshake ended",
+                 f->alert_desc);
+        rc = ana__verdict(a, DIS_VK_BLOCKED, "tls_alert", DIS_CONF_CONFIRMED, rule->id, r->proto,
+                          &src, &dst, host, f->alert_ns, r->id, 0, ev);
+        if (rc)
+            return rc;
+    }
+    /* STUN/TURN requests to the profile's servers that were never answered. */
+    if (r->proto == 17 && f->req[0] + f->req[1] > 0 && f->resp[0] + f->resp[1] == 0 &&
+        f->ice_req[0] + f->ice_req[1] == 0 && rule->traffic == DIS_TRAFFIC_ANY) {
+        uint32_t n = f->req[0] + f->req[1];
+        uint64_t waited_ms = (end - f->first_req_ns) / 1000000u;
+        if (n >= a->o.min_retries || waited_ms >= a->o.udp_wait_ms) {
+            snprintf(ev, sizeof(ev), "%u STUN/TURN request(s) over %.1f s, none answered", n,
+                     (double)(f->last_req_ns - f->first_req_ns) / 1e9);
+            rc = ana__verdict(a, DIS_VK_BLOCKED, "udp_no_answer",
+                              n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
+                              rule->id, r->proto, &src, &dst, host, f->first_req_ns, r->id, 0, ev);
+            if (rc)
+                return rc;
+        }
+    }
+    /* TURN errors other than the usual 401/438 challenge (ana_ice.c left out the 403s for
+     * permissions to private peers, the server's policy). */
+    for (unsigned i = 0; i < f->n_turn_err; i++) {
+        snprintf(ev, sizeof(ev), "TURN error %u on method 0x%03x", f->turn_err_code[i],
+                 f->turn_err_method[i]);
+        rc = ana__verdict(a, DIS_VK_BLOCKED, "turn_error", DIS_CONF_CONFIRMED, rule->id, r->proto,
+                          &src, &dst, host, r->first_ns, r->id, 0, ev);
+        if (rc)
+            return rc;
+    }
+    /* Explicit proxy. */
+    if (f->connects) {
+        if (f->connect_first == 407) {
+            snprintf(ev, sizeof(ev),
+                     "CONNECT %s:%u answered 407 Proxy Authentication Required by %s:%u",
+                     f->connect_target, f->connect_port, dis_addr_str(&r->resp, ib, sizeof(ib)),
+                     r->resp_port);
+            rc = ana__verdict(a, DIS_VK_BLOCKED, "proxy_auth_required", DIS_CONF_CONFIRMED,
+                              rule->id, r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
+        } else if (f->connect_first >= 400 || (f->connect_last >= 300 && f->connect_last != 407)) {
+            uint16_t st = f->connect_first >= 400 ? f->connect_first : f->connect_last;
+            snprintf(ev, sizeof(ev), "CONNECT %s:%u refused with %u by the proxy %s:%u",
+                     f->connect_target, f->connect_port, st, dis_addr_str(&r->resp, ib, sizeof(ib)),
+                     r->resp_port);
+            rc = ana__verdict(a, DIS_VK_BLOCKED, "proxy_denied", DIS_CONF_CONFIRMED, rule->id,
+                              r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
+        }
+        if (rc)
+            return rc;
+        if (f->connect_last >= 200 && f->connect_last < 300) {
+            snprintf(ev, sizeof(ev), "CONNECT %s:%u through the proxy %s:%u (status %u)",
+                     f->connect_target, f->connect_port, dis_addr_str(&r->resp, ib, sizeof(ib)),
+                     r->resp_port, f->connect_last);
+            rc = ana__verdict(a, DIS_VK_INSPECTED, "explicit_proxy", DIS_CONF_CONFIRMED, rule->id,
+                              r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
+            if (rc)
+                return rc;
+        }
+    }
+    /* Certificates (TLS <= 1.2, visible). */
+    if (f->tls && f->tls_certs > 0) {
+        if (f->chain == DIS_TLS_CHAIN_INVALID) {
+            /* X509_V_ERR_HOSTNAME_MISMATCH is 62 in OpenSSL 3. */
+            bool name = f->verify_error == 62;
+            snprintf(ev, sizeof(ev), "certificate chain does not verify: %s (issuer %s)",
+                     f->verify_str, f->issuer);
+            rc = ana__verdict(a, DIS_VK_INSPECTED, name ? "name_mismatch" : "untrusted_issuer",
+                              DIS_CONF_CONFIRMED, rule->id, r->proto, &src, &dst, host,
+                              f->tls_sh_ns ? f->tls_sh_ns : r->first_ns, r->id, 0, ev);
+            if (rc)
+                return rc;
+        }
+        if (f->vendor) {
+            snprintf(ev, sizeof(ev), "certificate issued by %s: %s", f->vendor, f->vendor_issuer);
+            rc = ana__verdict(a, DIS_VK_INSPECTED, "inspection_issuer", DIS_CONF_CONFIRMED,
+                              rule->id, r->proto, &src, &dst, host,
+                              f->tls_sh_ns ? f->tls_sh_ns : r->first_ns, r->id, 0, ev);
+        }
+    }
+    return rc;
+}
+
+int dis_ana_flow(struct dis_ana *a, const struct dis_flow_rec *r)
+{
+    dis_ana_time(a, r->last_ns);
+    struct ana_flow *f = flow_get(a, r->id, false);
+    bool ice = f && (f->ice_req[0] + f->ice_req[1] > 0 || f->relayed_msgs > 0);
+    struct dis_profile_flow pf = {
+        .host = r->host,
+        .proto = r->proto,
+        .dport = r->resp_port,
+        .src = &r->orig,
+        .dst = &r->resp,
+        .ice = ice,
+    };
+    /* Through an explicit proxy the destination is the CONNECT target, not the proxy. */
+    if (f && f->connects) {
+        pf.dport = f->connect_port;
+        pf.dst = NULL; /* unknown: not a local network */
+    }
+    int ri = (r->proto == 6 || r->proto == 17) ? dis_profile_match(a->prof, &pf) : -1;
+    const struct dis_profile_rule *rule = ri >= 0 ? dis_profile_rule_at(a->prof, (size_t)ri) : NULL;
+
+    struct ana_host *hs = ana__host(a, &r->orig, true), *hd = ana__host(a, &r->resp, true);
+    if (!hs || !hd)
+        return -2;
+    host_seen(hs, r->first_ns, r->last_ns);
+    host_seen(hd, r->first_ns, r->last_ns);
+    if (rule) {
+        if (rule->product)
+            hs->product = true;
+        if (!hd->local && rule->traffic == DIS_TRAFFIC_ANY) {
+            hd->server = true;
+            host_add_name(hd, r->host);
+        }
+        if (rule->scope == DIS_SCOPE_LAN && r->pkts[DIS_DIR_RESP] > 0)
+            hd->bcast_listen++;
+        if (flow_verdicts(a, r, f, rule) < 0)
+            return -2;
+    }
+
+    /* Facts for the sessions built at finish. */
+    bool lan = hs->local && hd->local;
+    bool keep = (f && (f->req[0] + f->req[1] + f->resp[0] + f->resp[1] > 0 || f->alloc)) ||
+                (f && f->tls && rule) || /* TURN over TLS is known only from its flow */
+                (rule && rule->scope == DIS_SCOPE_LAN) ||
+                (lan && (r->proto == 6 || r->proto == 17) && r->pkts[DIS_DIR_RESP] > 0);
+    if (keep) {
+        struct ana_fsum *s = ana__vec_push(a, &a->fsums);
+        if (!s)
+            return -2;
+        s->flow_id = r->id;
+        s->proto = r->proto;
+        s->orig = (struct dis_ep){r->orig, r->orig_port};
+        s->resp = (struct dis_ep){r->resp, r->resp_port};
+        s->first_ns = r->first_ns;
+        s->last_ns = r->last_ns;
+        s->bytes = r->bytes[0] + r->bytes[1];
+        s->pkts[0] = r->pkts[0];
+        s->pkts[1] = r->pkts[1];
+        s->state = r->state;
+        s->rule = ri;
+        s->tls = f && f->tls && f->tls_ch;
+        s->ice = ice;
+        s->stun = f && (f->req[0] + f->req[1] + f->resp[0] + f->resp[1] > 0);
+        s->ice_req_orig = f ? f->ice_req[ana__ep_eq(&f->side0, &s->orig) ? 0 : 1] : 0;
+        s->ice_req_resp = f ? f->ice_req[ana__ep_eq(&f->side0, &s->orig) ? 1 : 0] : 0;
+        s->resp_orig = f ? f->resp[ana__ep_eq(&f->side0, &s->orig) ? 0 : 1] : 0;
+        s->resp_resp = f ? f->resp[ana__ep_eq(&f->side0, &s->orig) ? 1 : 0] : 0;
+        s->channeldata = r->channeldata;
+        copy_str(s->host, sizeof(s->host), r->host);
+    }
+    /* Baselines of the TLS 1.3 heuristics: internet TCP flows that got a SYN-ACK. */
+    if (r->proto == 6 && r->rtt_ns >= 0 && hs->local && !hd->local && r->pkts[DIS_DIR_RESP] > 0 &&
+        !(f && f->connects)) {
+        struct ana_tcpsum *t = ana__vec_push(a, &a->tcpsums);
+        if (!t)
+            return -2;
+        t->flow_id = r->id;
+        t->src = r->orig;
+        t->dst = r->resp;
+        t->sport = r->orig_port;
+        t->dport = r->resp_port;
+        t->first_ns = r->first_ns;
+        t->ttl = r->ttl_max[DIS_DIR_RESP];
+        t->hops = hop_distance(t->ttl);
+        t->rtt_ns = r->rtt_ns;
+        t->tls_ns = (f && f->tls_ch && f->tls_sh && f->tls_sh_ns > f->tls_ch_ns)
+                        ? (int64_t)(f->tls_sh_ns - f->tls_ch_ns)
+                        : -1;
+        t->tls13 = f && f->tls_version == 0x0304 && f->tls_certs == 0;
+        t->rule = ri;
+        copy_str(t->host, sizeof(t->host), r->host);
+    }
+    if (f)
+        flow_drop(a, f);
+    return ri;
+}
+
+/* ------------------------------------------------------------------ TLS 1.3 heuristics */
+
+static int cmp_u8(const void *x, const void *y)
+{
+    uint8_t p, q;
+    memcpy(&p, x, 1);
+    memcpy(&q, y, 1);
+    return (int)p - (int)q;
+}
+
+static int cmp_dbl(const void *x, const void *y)
+{
+    double p, q;
+    memcpy(&p, x, sizeof(p));
+    memcpy(&q, y, sizeof(q));
+    return (p > q) - (p < q);
+}
+
+/* Median hop distance and TLS/TCP time ratio over the internet servers other than @p skip:
+ * one value per distinct server address (its first flow). */
+struct base {
+    double hops, ratio, tls_ns, rtt_ns; /* medians */
+    size_t n_hops, n_ratio;
+};
+
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), cmp_dbl);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+static void baseline(struct dis_ana *a, const struct dis_addr *skip, struct base *b)
+{
+    struct ana_tcpsum *ts = a->tcpsums.p;
+    size_t n = a->tcpsums.n;
+    uint8_t *h = malloc(n ? n : 1);
+    double *r = malloc((n ? n : 1) * sizeof(*r));
+    double *tl = malloc((n ? n : 1) * sizeof(*tl));
+    double *rt = malloc((n ? n : 1) * sizeof(*rt));
+    size_t nh = 0, nr = 0;
+    memset(b, 0, sizeof(*b));
+    if (h && r && tl && rt) {
+        for (size_t i = 0; i < n; i++) {
+            if (addr_eq(&ts[i].dst, skip))
+                continue;
+            bool dup = false;
+            for (size_t j = 0; j < i && !dup; j++)
+                dup = addr_eq(&ts[j].dst, &ts[i].dst);
+            if (dup)
+                continue;
+            h[nh++] = ts[i].hops;
+            if (ts[i].tls_ns >= 0 && ts[i].rtt_ns > 0) {
+                tl[nr] = (double)ts[i].tls_ns;
+                rt[nr] = (double)ts[i].rtt_ns;
+                r[nr++] = (double)ts[i].tls_ns / (double)ts[i].rtt_ns;
+            }
+        }
+        qsort(h, nh, 1, cmp_u8);
+        b->n_hops = nh;
+        b->n_ratio = nr;
+        b->hops = nh ? (nh % 2 ? h[nh / 2] : (h[nh / 2 - 1] + h[nh / 2]) / 2.0) : 0;
+        b->ratio = median(r, nr);
+        b->tls_ns = median(tl, nr);
+        b->rtt_ns = median(rt, nr);
+    }
+    free(h);
+    free(r);
+    free(tl);
+    free(rt);
+}
+
+static int tls13_heuristics(struct dis_ana *a)
+{
+    struct ana_tcpsum *ts = a->tcpsums.p;
+    /* Quadratic in the distinct servers; bounded by checking only flows with a rule. */
+    for (size_t i = 0; i < a->tcpsums.n; i++) {
+        struct ana_tcpsum *t = &ts[i];
+        if (!t->tls13 || t->rule < 0)
+            continue;
+        const struct dis_profile_rule *rule = dis_profile_rule_at(a->prof, (size_t)t->rule);
+        struct base b;
+        baseline(a, &t->dst, &b);
+        double hmed = b.hops, rmed = b.ratio;
+        size_t nh = b.n_hops, nr = b.n_ratio;
+        struct dis_ep src = {t->src, t->sport}, dst = {t->dst, t->dport};
+        char ev[512];
+        if (nh >= a->o.baseline_min && (double)t->hops < hmed) {
+            snprintf(ev, sizeof(ev),
+                     "server TTL %u: %u hop(s) away, the other %zu internet servers of the "
+                     "capture a median %.1f: a nearer box answered in its place (TLS 1.3, "
+                     "certificate not visible)",
+                     t->ttl, t->hops, nh, hmed);
+            if (ana__verdict(a, DIS_VK_INSPECTED, "ttl_anomaly", DIS_CONF_SUSPECTED, rule->id, 6,
+                             &src, &dst, t->host, t->first_ns, t->flow_id, 0, ev) < 0)
+                return -1;
+        }
+        if (nr >= a->o.baseline_min && t->tls_ns >= 0 && t->rtt_ns > 0 && rmed > 0) {
+            double ratio = (double)t->tls_ns / (double)t->rtt_ns;
+            /* All three: the split far beyond the others', the SYN answered no slower than
+             * the others' (a nearer box), and the ServerHello late by the others' measure
+             * (the upstream dial) - one alone is jitter in a fast network. */
+            if (ratio >= rmed * a->o.rtt_factor && (double)t->rtt_ns <= 0.8 * b.rtt_ns &&
+                (double)t->tls_ns >= 5.0 * b.tls_ns) {
+                snprintf(ev, sizeof(ev),
+                         "SYN->SYN-ACK %.3f ms but ClientHello->ServerHello %.3f ms (%.0fx; the "
+                         "other %zu internet TLS servers a median %.3f ms, %.3f ms, %.1fx): a "
+                         "nearby proxy answered the SYN and dialled upstream",
+                         (double)t->rtt_ns / 1e6, (double)t->tls_ns / 1e6, ratio, nr,
+                         b.rtt_ns / 1e6, b.tls_ns / 1e6, rmed);
+                if (ana__verdict(a, DIS_VK_INSPECTED, "rtt_anomaly", DIS_CONF_SUSPECTED, rule->id,
+                                 6, &src, &dst, t->host, t->first_ns, t->flow_id, 0, ev) < 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ finish */
+
+static int cmp_fsum(const void *x, const void *y)
+{
+    uint64_t p = ((const struct ana_fsum *)x)->flow_id, q = ((const struct ana_fsum *)y)->flow_id;
+    return (p > q) - (p < q);
+}
+
+const struct ana_fsum *ana__fsum(const struct dis_ana *a, uint64_t flow_id)
+{
+    struct ana_fsum key = {.flow_id = flow_id};
+    return bsearch(&key, a->fsums.p, a->fsums.n, sizeof(key), cmp_fsum);
+}
+
+static int emit_simple(struct dis_ana *a, const struct ana_fsum *s, enum dis_sess_kind kind,
+                       uint8_t method, const char *explanation)
+{
+    struct dis_session_rec rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.id = ++a->next_session_id;
+    rec.kind = kind;
+    rec.method = method;
+    rec.has_selected = true;
+    rec.proto = s->proto;
+    rec.sel_local = s->orig;
+    rec.sel_remote = s->resp;
+    rec.client = s->orig.addr;
+    rec.peer = s->resp.addr;
+    rec.first_ns = s->first_ns;
+    rec.last_ns = s->last_ns;
+    rec.bytes = s->bytes;
+    copy_str(rec.explanation, sizeof(rec.explanation), explanation);
+    struct ana_host *h = ana__host(a, &s->orig.addr, false);
+    if (h && method)
+        h->methods |= (uint8_t)(1u << method);
+    h = ana__host(a, &s->resp.addr, false);
+    if (h && method)
+        h->methods |= (uint8_t)(1u << method);
+    return a->sink.session ? a->sink.session(a->sink.user, &rec) : 0;
+}
+
+static bool established(const struct ana_fsum *s)
+{
+    if (s->proto == 17)
+        return s->pkts[0] > 0 && s->pkts[1] > 0;
+    return s->state == DIS_CS_SF || s->state == DIS_CS_S1 || s->state == DIS_CS_S2 ||
+           s->state == DIS_CS_S3 || s->state == DIS_CS_RSTO || s->state == DIS_CS_RSTR;
+}
+
+/* Broadcast sessions (the LAN rule) and method 1: direct flows between two local product
+ * hosts that carry no ICE. */
+static int lan_sessions(struct dis_ana *a)
+{
+    struct ana_fsum *fs = a->fsums.p;
+    char e1[64], e2[64], ex[DIS_EXPLAIN_LEN];
+    for (size_t i = 0; i < a->fsums.n; i++) {
+        const struct ana_fsum *s = &fs[i];
+        const struct dis_profile_rule *rule =
+            s->rule >= 0 ? dis_profile_rule_at(a->prof, (size_t)s->rule) : NULL;
+        ana__ep_str(&s->orig, e1, sizeof(e1));
+        ana__ep_str(&s->resp, e2, sizeof(e2));
+        int rc = 0;
+        if (rule && rule->scope == DIS_SCOPE_LAN && s->proto == 6) {
+            if (established(s))
+                snprintf(ex, sizeof(ex), "%s: %s receives from %s, connection established",
+                         rule->id, e1, e2);
+            else
+                snprintf(ex, sizeof(ex),
+                         "%s: %s could not connect to %s (state %s) -> the sender must allow "
+                         "TCP %u in its host firewall (rule %s)",
+                         rule->id, e1, e2, dis_conn_state_name(s->state), s->resp.port, rule->id);
+            rc = emit_simple(a, s, DIS_SESS_BROADCAST, 0, ex);
+        } else if (!rule && !s->stun && established(s)) {
+            struct ana_host *ho = ana__host(a, &s->orig.addr, false);
+            struct ana_host *hr = ana__host(a, &s->resp.addr, false);
+            if (ho && hr && ho->local && hr->local && ho->product && hr->product &&
+                s->resp.port != 53 && s->orig.port != 53) {
+                snprintf(ex, sizeof(ex),
+                         "method 1: direct %s connection %s -> %s between two product hosts on "
+                         "the local network, no ICE",
+                         s->proto == 6 ? "TCP" : "UDP", e1, e2);
+                rc = emit_simple(a, s, DIS_SESS_DIRECT, 1, ex);
+            }
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int emit_hosts(struct dis_ana *a)
+{
+    for (size_t i = 0; i < a->hosts_cap; i++) {
+        for (struct ana_host *h = a->hosts[i]; h; h = h->next) {
+            enum dis_host_role role = DIS_ROLE_OTHER;
+            if (h->local && h->product)
+                role =
+                    (h->bcast_listen > 0 || h->ice_peers >= 2) ? DIS_ROLE_CONSOLE : DIS_ROLE_CLIENT;
+            else if (h->server)
+                role = DIS_ROLE_SERVER;
+            if (role == DIS_ROLE_OTHER && h->verdicts == 0 && h->methods == 0)
+                continue; /* only hosts the report has something to say about */
+            struct dis_host_rec rec;
+            memset(&rec, 0, sizeof(rec));
+            rec.addr = h->addr;
+            copy_str(rec.names, sizeof(rec.names), h->names);
+            rec.role = role;
+            rec.local = h->local;
+            rec.methods = h->methods;
+            rec.verdicts = h->verdicts;
+            rec.first_ns = h->first_ns;
+            rec.last_ns = h->last_ns;
+            int rc = a->sink.host ? a->sink.host(a->sink.user, &rec) : 0;
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int dis_ana_finish(struct dis_ana *a)
+{
+    qsort(a->fsums.p, a->fsums.n, sizeof(struct ana_fsum), cmp_fsum);
+    int rc = ana__ice_finish(a);
+    if (rc)
+        return rc;
+    rc = lan_sessions(a);
+    if (rc)
+        return rc;
+    if (tls13_heuristics(a) < 0)
+        return -1;
+    struct dis_verdict_rec *v = a->verdicts.p;
+    for (size_t i = 0; i < a->verdicts.n; i++) {
+        rc = a->sink.verdict ? a->sink.verdict(a->sink.user, &v[i]) : 0;
+        if (rc)
+            return rc;
+    }
+    return emit_hosts(a);
+}
