@@ -213,7 +213,7 @@ wait_listen "$NS_B" tcp 10.77.0.20 30100
 # ---------------------------------------------------------------- capture
 sleep 0.3   # let the last interface-up MLD reports go by before the capture starts
 log "capture on $NS_G br0"
-ip netns exec "$NS_G" tcpdump -i br0 -n -s 0 -U -Z root --time-stamp-precision=nano \
+ip netns exec "$NS_G" tcpdump -i br0 -n -s 0 -B 65536 -U --immediate-mode -Z root --time-stamp-precision=nano \
     -w "$WORK/mini.pcap" 2>"$WORK/tcpdump.log" &
 TCPDUMP_PID=$!
 BG_PIDS+=("$TCPDUMP_PID")
@@ -253,7 +253,7 @@ run bcast "$NS_A" socat -t 2 - TCP:10.77.0.20:30100,connect-timeout=3 \
 sleep 0.5   # last ACKs
 NFT_DROPS=$(in_ns "$NS_G" nft list chain inet ssmini forward |
             sed -n 's/.*counter packets \([0-9]*\) bytes.*/\1/p')
-kill -INT "$TCPDUMP_PID"
+kill -TERM "$TCPDUMP_PID" # background jobs of a script ignore SIGINT
 wait "$TCPDUMP_PID" || true
 log "tcpdump: $(grep -E 'captured|dropped' "$WORK/tcpdump.log" | tr '\n' ' ')"
 grep -q '^0 packets dropped by kernel' "$WORK/tcpdump.log" || die "tcpdump dropped packets"
