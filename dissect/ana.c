@@ -352,6 +352,7 @@ struct dis_ana *dis_ana_new(const struct dis_ana_opts *o, const struct dis_profi
     a->fsums.size = sizeof(struct ana_fsum);
     a->tcpsums.size = sizeof(struct ana_tcpsum);
     a->verdicts.size = sizeof(struct dis_verdict_rec);
+    a->pending.size = sizeof(struct ana_pending);
     return a;
 }
 
@@ -381,6 +382,7 @@ void dis_ana_free(struct dis_ana *a)
     free(a->fsums.p);
     free(a->tcpsums.p);
     free(a->verdicts.p);
+    free(a->pending.p);
     free(a);
 }
 
@@ -599,13 +601,51 @@ static bool icmp_admin(const struct dis_flow_rec *r)
     return r->icmp_type == 1 && r->icmp_code == 1;
 }
 
+static int pend(struct dis_ana *a, const char *code, const struct dis_profile_rule *rule,
+                uint8_t proto, const struct dis_ep *src, const struct dis_ep *dst, const char *host,
+                uint64_t first_ns, uint64_t flow_id, uint32_t wait_ms)
+{
+    struct ana_pending *p = ana__vec_push(a, &a->pending);
+    if (!p)
+        return -1;
+    p->code = code;
+    p->rule = dis_profile_rule_index(a->prof, rule->id);
+    p->proto = proto;
+    p->src = *src;
+    p->dst = *dst;
+    p->first_ns = first_ns;
+    p->flow_id = flow_id;
+    p->wait_ms = wait_ms;
+    copy_str(p->host, sizeof(p->host), host);
+    return 0;
+}
+
+/* The single unanswered attempts: suspected blocks when the capture went on for the wait
+ * after them, else in flight when it ended (no verdict). */
+static int pending_verdicts(struct dis_ana *a)
+{
+    struct ana_pending *p = a->pending.p;
+    for (size_t i = 0; i < a->pending.n; i++) {
+        uint64_t waited_ms = a->now_ns > p[i].first_ns ? (a->now_ns - p[i].first_ns) / 1000000u : 0;
+        if (waited_ms < p[i].wait_ms || p[i].rule < 0)
+            continue;
+        char ev[256];
+        snprintf(ev, sizeof(ev), "1 %s, nothing back in the %.1f s the capture went on after it",
+                 p[i].proto == 6 ? "SYN" : "STUN/TURN request", (double)waited_ms / 1e3);
+        if (ana__verdict(a, DIS_VK_BLOCKED, p[i].code, DIS_CONF_SUSPECTED,
+                         dis_profile_rule_at(a->prof, (size_t)p[i].rule)->id, p[i].proto, &p[i].src,
+                         &p[i].dst, p[i].host, p[i].first_ns, p[i].flow_id, 0, ev) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct ana_flow *f,
                          const struct dis_profile_rule *rule)
 {
     struct dis_ep src = {r->orig, r->orig_port}, dst = {r->resp, r->resp_port};
     char ev[512], ib[64];
     const char *host = r->host;
-    uint64_t end = a->now_ns > r->last_ns ? a->now_ns : r->last_ns;
     int rc = 0;
 
     /* An ICMP error for a flow that got nothing else back. */
@@ -624,15 +664,11 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     if (r->proto == 6) {
         if (r->state == DIS_CS_S0 && r->pkts[DIS_DIR_RESP] == 0) {
             uint64_t syns = r->pkts[DIS_DIR_ORIG];
-            uint64_t waited_ms = (end - r->first_ns) / 1000000u;
-            if (syns >= a->o.min_retries)
-                snprintf(ev, sizeof(ev), "%llu SYNs over %.1f s, nothing back",
-                         (unsigned long long)syns, (double)(r->last_ns - r->first_ns) / 1e9);
-            else if (waited_ms >= a->o.syn_wait_ms)
-                snprintf(ev, sizeof(ev), "1 SYN, nothing back in the %.1f s the capture went on",
-                         (double)waited_ms / 1e3);
-            else
-                return 0; /* the capture ended with the handshake in flight */
+            if (syns < a->o.min_retries) /* decided at finish, when the capture's end is known */
+                return pend(a, "tcp_no_answer", rule, r->proto, &src, &dst, host, r->first_ns,
+                            r->id, a->o.syn_wait_ms);
+            snprintf(ev, sizeof(ev), "%llu SYNs over %.1f s, nothing back",
+                     (unsigned long long)syns, (double)(r->last_ns - r->first_ns) / 1e9);
             return ana__verdict(a, DIS_VK_BLOCKED, "tcp_no_answer",
                                 syns >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
                                 rule->id, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
@@ -669,8 +705,12 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     if (r->proto == 17 && f->req[0] + f->req[1] > 0 && f->resp[0] + f->resp[1] == 0 &&
         f->ice_req[0] + f->ice_req[1] == 0 && rule->traffic == DIS_TRAFFIC_ANY) {
         uint32_t n = f->req[0] + f->req[1];
-        uint64_t waited_ms = (end - f->first_req_ns) / 1000000u;
-        if (n >= a->o.min_retries || waited_ms >= a->o.udp_wait_ms) {
+        if (n < a->o.min_retries) {
+            rc = pend(a, "udp_no_answer", rule, r->proto, &src, &dst, host, f->first_req_ns, r->id,
+                      a->o.udp_wait_ms);
+            if (rc)
+                return rc;
+        } else {
             snprintf(ev, sizeof(ev), "%u STUN/TURN request(s) over %.1f s, none answered", n,
                      (double)(f->last_req_ns - f->first_req_ns) / 1e9);
             rc = ana__verdict(a, DIS_VK_BLOCKED, "udp_no_answer",
@@ -969,6 +1009,8 @@ static int cmp_fsum(const void *x, const void *y)
 
 const struct ana_fsum *ana__fsum(const struct dis_ana *a, uint64_t flow_id)
 {
+    if (a->fsums.n == 0)
+        return NULL;
     struct ana_fsum key = {.flow_id = flow_id};
     return bsearch(&key, a->fsums.p, a->fsums.n, sizeof(key), cmp_fsum);
 }
@@ -1081,7 +1123,10 @@ static int emit_hosts(struct dis_ana *a)
 
 int dis_ana_finish(struct dis_ana *a)
 {
-    qsort(a->fsums.p, a->fsums.n, sizeof(struct ana_fsum), cmp_fsum);
+    if (a->fsums.n)
+        qsort(a->fsums.p, a->fsums.n, sizeof(struct ana_fsum), cmp_fsum);
+    if (pending_verdicts(a) < 0)
+        return -1;
     int rc = ana__ice_finish(a);
     if (rc)
         return rc;

@@ -186,12 +186,21 @@ static struct ana_alloc *alloc_new(struct dis_ana *a, struct ana_flow *f,
     return al;
 }
 
+/* A peer transport address seen in the allocation; permissions are per peer IP address
+ * (RFC 8656 §9), so a new address counts one. */
 static void alloc_peer(struct ana_alloc *al, const struct dis_ep *peer)
 {
-    for (unsigned i = 0; i < al->n_peers; i++)
+    bool new_ip = true;
+    for (unsigned i = 0; i < al->n_peers; i++) {
         if (ana__ep_eq(&al->peer_list[i], peer))
             return;
+        if (al->peer_list[i].addr.family == peer->addr.family &&
+            memcmp(al->peer_list[i].addr.b, peer->addr.b, 16) == 0)
+            new_ip = false;
+    }
     al->peers++;
+    if (new_ip)
+        al->permissions++;
     if (al->n_peers < 16)
         al->peer_list[al->n_peers++] = *peer;
 }
@@ -301,10 +310,8 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
                     struct dis_ep pe = {m->peer[i].addr, m->peer[i].port};
                     if (ana__is_local(a, &pe.addr))
                         t->peer_local = true;
-                    if (m->method == DIS_STUN_CREATEPERMISSION) {
-                        al->permissions++;
-                        alloc_peer(al, &pe);
-                    }
+                    /* ChannelBind installs a permission too (RFC 8656 §12). */
+                    alloc_peer(al, &pe);
                 }
                 if (m->method == DIS_STUN_CHANNELBIND && m->has_channel_number && m->n_peer &&
                     al->n_chan < ANA_CHANNELS) {

@@ -86,6 +86,18 @@ struct ana_fsum {
     char host[256];
 };
 
+/** A single unanswered SYN or STUN request: a block only if the capture went on long enough
+ *  after it, which is known at finish. */
+struct ana_pending {
+    const char *code;
+    int rule;
+    uint8_t proto;
+    struct dis_ep src, dst;
+    uint64_t first_ns, flow_id;
+    uint32_t wait_ms;
+    char host[256];
+};
+
 /** An internet TCP flow with a SYN-ACK: the baselines of ttl_anomaly and rtt_anomaly. */
 struct ana_tcpsum {
     uint64_t flow_id;
@@ -195,6 +207,7 @@ struct dis_ana {
     struct vec fsums;        /* struct ana_fsum */
     struct vec tcpsums;      /* struct ana_tcpsum */
     struct vec verdicts;     /* struct dis_verdict_rec */
+    struct vec pending;      /* struct ana_pending: single unanswered attempts, decided at finish */
     struct dis_addr nat[16]; /* public addresses of local clients (XOR-MAPPED-ADDRESS) */
     size_t n_nat;
     uint64_t verdicts_dropped;
