@@ -723,10 +723,19 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     /* TURN errors other than the usual 401/438 challenge (ana_ice.c left out the 403s for
      * permissions to private peers, the server's policy). */
     for (unsigned i = 0; i < f->n_turn_err; i++) {
-        snprintf(ev, sizeof(ev), "TURN error %u on method 0x%03x", f->turn_err_code[i],
-                 f->turn_err_method[i]);
-        rc = ana__verdict(a, DIS_VK_BLOCKED, "turn_error", DIS_CONF_CONFIRMED, rule->id, r->proto,
-                          &src, &dst, host, r->first_ns, r->id, 0, ev);
+        /* An error response without a readable ERROR-CODE is an error, of an unknown kind. */
+        bool known = f->turn_err_code[i] != 0;
+        if (known)
+            snprintf(ev, sizeof(ev), "TURN error %u on method 0x%03x", f->turn_err_code[i],
+                     f->turn_err_method[i]);
+        else
+            snprintf(ev, sizeof(ev),
+                     "TURN error response without a readable ERROR-CODE on "
+                     "method 0x%03x",
+                     f->turn_err_method[i]);
+        rc = ana__verdict(a, DIS_VK_BLOCKED, "turn_error",
+                          known ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, rule->id, r->proto, &src,
+                          &dst, host, r->first_ns, r->id, 0, ev);
         if (rc)
             return rc;
     }
@@ -761,8 +770,10 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     }
     /* Certificates (TLS <= 1.2, visible). */
     if (f->tls && f->tls_certs > 0) {
-        if (f->chain == DIS_TLS_CHAIN_INVALID) {
-            /* X509_V_ERR_HOSTNAME_MISMATCH is 62 in OpenSSL 3. */
+        /* OpenSSL 3 X509_V_ERR_*: 9/10 not yet valid/expired say nothing about who issued
+         * the certificate (and old captures meet them often); 62 is HOSTNAME_MISMATCH. */
+        bool time_only = f->verify_error == 9 || f->verify_error == 10;
+        if (f->chain == DIS_TLS_CHAIN_INVALID && !time_only) {
             bool name = f->verify_error == 62;
             snprintf(ev, sizeof(ev), "certificate chain does not verify: %s (issuer %s)",
                      f->verify_str, f->issuer);
