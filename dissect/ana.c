@@ -680,8 +680,15 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
                                 rule->id, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
         }
         if (f && f->tls_ch && !f->tls_sh && !f->connects) {
-            bool rst = strchr(r->history, 'r') != NULL, fin = strchr(r->history, 'f') != NULL;
-            if (rst || fin) {
+            /* The server side closed first: its RST or FIN comes before any of the client's
+             * in the history (the letters are in order of first occurrence). A client that
+             * gave up waiting and closed first is not a reset. */
+            const char *h = r->history, *sr = strchr(h, 'r'), *sf = strchr(h, 'f');
+            const char *cf = strchr(h, 'F'), *cr = strchr(h, 'R');
+            const char *srv = sr && (!sf || sr < sf) ? sr : sf;
+            const char *cli = cr && (!cf || cr < cf) ? cr : cf;
+            bool rst = srv && srv == sr;
+            if (srv && (!cli || srv < cli)) {
                 snprintf(ev, sizeof(ev),
                          "%s from the server side after the ClientHello (SNI %s), no ServerHello",
                          rst ? "RST" : "FIN", host[0] ? host : "none");
