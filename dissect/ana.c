@@ -157,43 +157,53 @@ void *ana__vec_push(struct dis_ana *a, struct vec *v)
     return slot;
 }
 
-/* Grows a chained hash table (array of heads) to twice its size; next_off is the offset of
- * the chain pointer in the element, key() its hash. */
-typedef uint64_t (*key_fn)(const void *elem);
-
-static int rehash(struct dis_ana *a, void ***tab, size_t *cap, size_t next_off, key_fn key)
+/* Grow the chained hash tables to twice their size (typed: no offset casts). */
+static int flows_grow(struct dis_ana *a)
 {
-    size_t ncap = *cap ? *cap * 2 : 1024;
-    void **nt = calloc(ncap, sizeof(*nt));
+    size_t ncap = a->flows_cap ? a->flows_cap * 2 : 1024;
+    struct ana_flow **nt = calloc(ncap, sizeof(*nt));
     if (!nt) {
         ana_err(a, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < *cap; i++) {
-        void *e = (*tab)[i];
+    for (size_t i = 0; i < a->flows_cap; i++) {
+        struct ana_flow *e = a->flows[i];
         while (e) {
-            void **nextp = (void **)((char *)e + next_off);
-            void *nx = *nextp;
-            size_t b = key(e) & (ncap - 1);
-            *nextp = nt[b];
+            struct ana_flow *nx = e->next;
+            size_t b = mix64(e->flow_id) & (ncap - 1);
+            e->next = nt[b];
             nt[b] = e;
             e = nx;
         }
     }
-    free(*tab);
-    *tab = nt;
-    *cap = ncap;
+    free(a->flows);
+    a->flows = nt;
+    a->flows_cap = ncap;
     return 0;
 }
 
-static uint64_t flow_key(const void *e)
+static int hosts_grow(struct dis_ana *a)
 {
-    return mix64(((const struct ana_flow *)e)->flow_id);
-}
-
-static uint64_t host_key(const void *e)
-{
-    return addr_hash(&((const struct ana_host *)e)->addr);
+    size_t ncap = a->hosts_cap ? a->hosts_cap * 2 : 1024;
+    struct ana_host **nt = calloc(ncap, sizeof(*nt));
+    if (!nt) {
+        ana_err(a, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < a->hosts_cap; i++) {
+        struct ana_host *e = a->hosts[i];
+        while (e) {
+            struct ana_host *nx = e->next;
+            size_t b = addr_hash(&e->addr) & (ncap - 1);
+            e->next = nt[b];
+            nt[b] = e;
+            e = nx;
+        }
+    }
+    free(a->hosts);
+    a->hosts = nt;
+    a->hosts_cap = ncap;
+    return 0;
 }
 
 static struct ana_flow *flow_get(struct dis_ana *a, uint64_t id, bool create)
@@ -205,8 +215,7 @@ static struct ana_flow *flow_get(struct dis_ana *a, uint64_t id, bool create)
     }
     if (!create)
         return NULL;
-    if (a->flows_n >= a->flows_cap / 2 && rehash(a, (void ***)&a->flows, &a->flows_cap,
-                                                 offsetof(struct ana_flow, next), flow_key) < 0)
+    if (a->flows_n >= a->flows_cap / 2 && flows_grow(a) < 0)
         return NULL;
     struct ana_flow *f = calloc(1, sizeof(*f));
     if (!f) {
@@ -245,8 +254,7 @@ struct ana_host *ana__host(struct dis_ana *a, const struct dis_addr *addr, bool 
     }
     if (!create)
         return NULL;
-    if (a->hosts_n >= a->hosts_cap / 2 && rehash(a, (void ***)&a->hosts, &a->hosts_cap,
-                                                 offsetof(struct ana_host, next), host_key) < 0)
+    if (a->hosts_n >= a->hosts_cap / 2 && hosts_grow(a) < 0)
         return NULL;
     struct ana_host *x = calloc(1, sizeof(*x));
     if (!x) {
