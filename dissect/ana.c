@@ -656,6 +656,12 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     const char *host = r->host;
     int rc = 0;
 
+    /* Connectivity checks and relayed media are judged per ICE session (ana_ice.c): only
+     * there is it known whether a check went to an unreachable private candidate or to the
+     * site's own public address (hairpin), which are not blocks. */
+    if (rule->traffic == DIS_TRAFFIC_ICE)
+        return 0;
+
     /* An ICMP error for a flow that got nothing else back. */
     if (r->icmp_errors && r->pkts[DIS_DIR_RESP] == 0) {
         bool admin = icmp_admin(r);
@@ -1005,11 +1011,11 @@ static int tls13_heuristics(struct dis_ana *a)
         }
         if (nr >= a->o.baseline_min && t->tls_ns >= 0 && t->rtt_ns > 0 && rmed > 0) {
             double ratio = (double)t->tls_ns / (double)t->rtt_ns;
-            /* All three: the split far beyond the others', the SYN answered no slower than
-             * the others' (a nearer box), and the ServerHello late by the others' measure
-             * (the upstream dial) - one alone is jitter in a fast network. */
-            if (ratio >= rmed * a->o.rtt_factor && (double)t->rtt_ns <= 0.8 * b.rtt_ns &&
-                (double)t->tls_ns >= 5.0 * b.tls_ns) {
+            /* All three: the split far beyond the others', the SYN answered in at most half
+             * the others' time (a nearer box), and the ServerHello later than theirs (the
+             * proxy dials upstream first: one more round trip at least). */
+            if (ratio >= rmed * a->o.rtt_factor && (double)t->rtt_ns <= 0.5 * b.rtt_ns &&
+                (double)t->tls_ns >= 1.5 * b.tls_ns) {
                 snprintf(ev, sizeof(ev),
                          "SYN->SYN-ACK %.3f ms but ClientHello->ServerHello %.3f ms (%.0fx; the "
                          "other %zu internet TLS servers a median %.3f ms, %.3f ms, %.1fx): a "

@@ -31,6 +31,12 @@ ice_session() {
         tail -n 20 "$LAB_WORK/$key.offer.log" "$LAB_WORK/$key.answer.log" >&2
         die "$key: WebRTC session did not connect"
     }
+    # The truth names one selected pair: a session that switched pairs while sending has none.
+    local side
+    for side in offer answer; do
+        [[ $(jq -r '.selected_changes // 0' "$LAB_WORK/$key.$side.json") == 0 ]] ||
+            die "$key: the $side side switched its nominated pair while sending data"
+    done
 }
 
 declare -A ICE_DROPS=()
@@ -75,7 +81,7 @@ ice_selected() {
          ($s.local.protocol // "udp")] | join(" ")' "$LAB_WORK/$1.$2.json" | head -1
 }
 
-# ice_rows KEY SIDE SCHOOL_ADDR WHAT RELAY_VERDICT HOLEPUNCH_VERDICT
+# ice_rows KEY SIDE SCHOOL_ADDR WHAT RELAY_VERDICT HOLEPUNCH_VERDICT [SIDE2 SCHOOL_ADDR2]
 # Truth rows for one ICE session, from SIDE's (the school peer's) result and the capture:
 #  - the selected pair (method 2 host/srflx), or for a relayed session the client's flow
 #    to the TURN server (method 3, with a second row for the TURN allocation itself);
@@ -86,7 +92,7 @@ ice_selected() {
 #    to its TURN relay port that the school firewall dropped is. RELAY_VERDICT and
 #    HOLEPUNCH_VERDICT say which verdict those get in this scenario ("-" for none).
 ice_rows() {
-    local key=$1 side=$2 me=$3 what=$4 relay_v=$5 hole_v=$6
+    local key=$1 side=$2 me=$3 what=$4 relay_v=$5 hole_v=$6 side2=${7:-} me2=${8:-}
     ME4=$me ME6=$(v6_of "$me")
     local lt la lp rt ra rp proto method sub f
     local sel
@@ -135,7 +141,18 @@ ice_rows() {
         row udp $f "$what, direct ($sub)" ice 2 "$sub" - "stun=binding/success>=1;usecandidate-ok;dtls" \
             "werift selected pair: local $lt $la:$lp - remote $rt $ra:$rp"
     fi
-    # Unanswered checks from the school peer to other addresses.
+    ice_unanswered_rows "$key" "$side" "$me" "$what" "$relay_v" "$hole_v" "$lt" "$ra" "$rp"
+    # A session between two school hosts: the other side's checks cross the firewall too.
+    if [[ -n $side2 ]]; then
+        ice_unanswered_rows "$key" "$side2" "$me2" "$what" "$relay_v" "$hole_v" - - -
+    fi
+}
+
+# ice_unanswered_rows KEY SIDE ADDR WHAT RELAY_V HOLE_V SEL_LTYPE SEL_RADDR SEL_RPORT: rows for
+# the flows of SIDE's checks (from ADDR) that got no answer.
+ice_unanswered_rows() {
+    local key=$1 side=$2 me=$3 what=$4 relay_v=$5 hole_v=$6 lt=$7 ra=$8 rp=$9
+    ME4=$me ME6=$(v6_of "$me")
     local line src sport dst dport v why ports
     # Every base port of the school peer's host candidates (srflx share them).
     ports=$(jq -r '.local_candidates[] | select(.type == "host") | .port' "$LAB_WORK/$key.$side.json" | sort -u)

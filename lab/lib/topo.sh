@@ -13,7 +13,8 @@
 
 P=${LAB_PREFIX:-sslab-$$}
 NS_GW=$P-gw NS_CON=$P-con NS_STU1=$P-stu1 NS_STU2=$P-stu2
-NS_INET=$P-inet NS_DROP=$P-drop NS_HGW=$P-hgw NS_HOME=$P-home
+NS_INET=$P-inet NS_DROP=$P-drop NS_HGW=$P-hgw NS_HOME=$P-home NS_WAN=$P-wan
+WAN_DELAY_MS=${LAB_WAN_DELAY_MS:-10} # one way, on the school's internet link
 
 # School LAN (bridge br0 in the gateway namespace), NAT to 203.0.113.10.
 GW_LAN4=10.10.0.1 GW_LAN6=fd10::1
@@ -78,8 +79,9 @@ lab_lan_host() { # lab_lan_host NS PORT MAC V4 V6
 
 lab_topology() {
     local ns a
-    log "namespaces $P-{gw,con,stu1,stu2,inet,drop,hgw,home}"
-    for ns in "$NS_GW" "$NS_CON" "$NS_STU1" "$NS_STU2" "$NS_INET" "$NS_DROP" "$NS_HGW" "$NS_HOME"; do
+    log "namespaces $P-{gw,con,stu1,stu2,inet,drop,hgw,home,wan}"
+    for ns in "$NS_GW" "$NS_CON" "$NS_STU1" "$NS_STU2" "$NS_INET" "$NS_DROP" "$NS_HGW" "$NS_HOME" \
+        "$NS_WAN"; do
         lab_ns_add "$ns"
     done
 
@@ -97,7 +99,15 @@ lab_topology() {
     ip -n "$NS_INET" addr add "$INET4/24" dev ix
     ip -n "$NS_INET" addr add "$INET6/64" dev ix nodad
     ip -n "$NS_INET" link set ix up
-    lab_link "$NS_INET" x-school "$NS_GW" wan0
+    # The school's internet link runs through a delaying bridge (lib/wandelay.py; this
+    # kernel has no netem): WAN_DELAY_MS each way, so round trips look like a real uplink.
+    lab_link "$NS_INET" x-school "$NS_WAN" dly-inet
+    lab_link "$NS_WAN" dly-school "$NS_GW" wan0
+    ip -n "$NS_WAN" link set dly-school promisc on up
+    ip -n "$NS_WAN" link set dly-inet promisc on up
+    bg wandelay "$NS_WAN" python3 "$LAB_DIR/lib/wandelay.py" dly-school dly-inet \
+        --delay-ms "$WAN_DELAY_MS" \
+        --seconds 900
     lab_link "$NS_INET" x-home "$NS_HGW" wan0
     ip -n "$NS_INET" link set x-school master ix up
     ip -n "$NS_INET" link set x-home master ix up

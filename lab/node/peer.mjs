@@ -383,8 +383,19 @@ async function main() {
   // exchange traffic both ways for --seconds
   const payload = Buffer.alloc(MSG_SIZE, opt.role === 'offer' ? 0x4f : 0x41);
   const sendUntil = Date.now() + opt.seconds * 1000;
+  // werift sends every packet on Connection.nominated (ice.js, sendData); with aggressive
+  // nomination several pairs end up flagged nominated, so the pair that carried the data
+  // is the one Connection.nominated pointed at while it was sent - sampled here.
+  let dataPair = null;
+  let dataPairChanges = 0;
   while (Date.now() < sendUntil) {
     if (ch.readyState !== 'open') break;
+    const conn = iceConnection(pc);
+    if (conn && conn.nominated) {
+      const cur = { local: candInfo(conn.nominated.localCandidate), remote: candInfo(conn.nominated.remoteCandidate) };
+      if (dataPair && JSON.stringify(cur) !== JSON.stringify(dataPair)) dataPairChanges++;
+      dataPair = cur;
+    }
     if (ch.bufferedAmount < 256 * 1024) { ch.send(payload); stats.sent += payload.length; }
     await sleep(MSG_INTERVAL_MS);
   }
@@ -401,7 +412,8 @@ async function main() {
     remote_ufrag: sdpUfrag(remoteSdp),
     local_candidates: sdpCandidates(pc.localDescription && pc.localDescription.sdp),
     remote_candidates: sdpCandidates(remoteSdp),
-    selected: selectedPair(pc) || selected,
+    selected: dataPair || selectedPair(pc) || selected,
+    selected_changes: dataPairChanges,
     ice_state: pc.iceConnectionState,
     connected_at: connectedAt,
     bytes_sent: stats.sent,

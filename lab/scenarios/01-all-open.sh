@@ -25,7 +25,7 @@ scenario_traffic() {
 }
 
 scenario_truth() {
-    ice_rows lan offer "$CON4" "WebRTC session console - student 1 on the LAN" - -
+    ice_rows lan offer "$CON4" "WebRTC session console - student 1 on the LAN" - - answer "$STU1_4"
     ice_rows home offer "$CON4" "WebRTC session console - student at home" - -
     checklist cloud ok "HTTPS to app.senso.cloud (IPv4 and IPv6), HTTP 200"
     checklist signalr ok "HTTPS to $SIGNAL_HOST, HTTP 200"

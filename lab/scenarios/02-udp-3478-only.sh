@@ -27,7 +27,7 @@ scenario_traffic() {
 
 scenario_truth() {
     ice_rows lan offer "$CON4" "WebRTC session console - student 1 on the LAN" \
-        udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed
+        udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed answer "$STU1_4"
     ice_rows home offer "$CON4" "WebRTC session console - student at home" \
         udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed
     checklist cloud ok "HTTPS to app.senso.cloud, HTTP 200"

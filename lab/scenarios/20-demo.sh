@@ -91,9 +91,9 @@ scenario_truth() {
         - - - "tcp_reset_after_hello/blob-logs/confirmed" "handshake;sni=$n;rst-after-hello" \
         "curl exit 35 (connection reset during the TLS handshake)"
     ice_rows lan1 offer "$CON4" "WebRTC session console - student 1" \
-        udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed
+        udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed answer "$STU1_4"
     ice_rows lan2 offer "$CON4" "WebRTC session console - student 2" \
-        udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed
+        udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed answer "$STU2_4"
     ice_rows home offer "$CON4" "WebRTC session console - student at home" \
         udp_no_answer/relay/confirmed udp_no_answer/holepunch/confirmed
     row tcp "$STU2_4" "${FACT[direct.port]}" "$CON4" $DIRECT_PORT \
