@@ -654,8 +654,9 @@ static void explain(struct dis_ana *a, struct ana_ice *s, const struct unans *u,
     }
     bool need_relay = false, need_hole = false;
     for (size_t i = 0; i < n; i++) {
-        cat(ex, len, "; %u check(s) to %s unanswered (%s)", u[i].n,
-            ana__ep_str(&u[i].remote, r, sizeof(r)), unans_what(u[i].kind));
+        cat(ex, len, "; %u check(s) to %s unanswered over %.1f s (%s)", u[i].n,
+            ana__ep_str(&u[i].remote, r, sizeof(r)),
+            (double)(u[i].p->last_ns - u[i].p->first_ns) / 1e9, unans_what(u[i].kind));
         if (u[i].kind == UN_RELAY)
             need_relay = true;
         if (u[i].kind == UN_PUBLIC)
