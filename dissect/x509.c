@@ -215,6 +215,11 @@ int dis_tls_verify_chain(struct x509_store_st *store, const struct dis_tls_cert_
         X509_VERIFY_PARAM_set_time(param, (time_t)when);
     else /* a capture without a real clock: leave the validity period unchecked */
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+    /* An SNI must be a host name (RFC 6066 §3), but some clients (Teams relays) send an
+     * address literal: there is no name to check then, only the chain. */
+    unsigned char ipbuf[16];
+    if (host && (inet_pton(AF_INET, host, ipbuf) == 1 || inet_pton(AF_INET6, host, ipbuf) == 1))
+        host = NULL;
     if (host && host[0] != '\0' && X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
         copy_str(out->errstr, sizeof out->errstr, "cannot set the host name");
         goto out;

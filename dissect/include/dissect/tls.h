@@ -427,7 +427,7 @@ struct dis_tls_verify_result {
  * Verifies @p chain (leaf first; the others are untrusted intermediates) against @p store for
  * TLS server use (purpose sslserver), at the time @p when (epoch seconds; the capture time;
  * 0 or less skips the validity-period check, for captures without a real clock), for @p host
- * (the SNI; NULL or "" skips the name check). The caller loads @p store (system
+ * (the SNI; NULL, "" or an address literal skips the name check). The caller loads @p store (system
  * trust store plus any user bundle); it is only read, so it may be shared between threads.
  *
  * Returns 0 when verification ran (the verdict is in @p out), or -1 when it could not (no
