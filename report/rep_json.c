@@ -24,10 +24,11 @@
 
 struct rep__jctx {
     struct rep__out *w;
-    struct sto_db *db; /* for the nested walk of DNS answers */
-    size_t n;          /* records written in the current array */
-    int oom;           /* building a record failed */
-    char *err;         /* caller's SS_ERRBUF_SIZE buffer */
+    struct sto_db *db;      /* for the nested walk of DNS answers */
+    size_t n;               /* records written in the current array */
+    int oom;                /* building a record failed */
+    char *err;              /* caller's SS_ERRBUF_SIZE buffer */
+    struct rep__anon *anon; /* --anonymize: the pseudonyms; NULL otherwise */
 };
 
 /* A JSON string of @p s; null for NULL. Text that is not valid UTF-8 (later: names taken from
@@ -56,6 +57,15 @@ static json_t *rep__jstr_opt(const char *s)
 static json_t *rep__jtime(double t)
 {
     return t > 0 ? json_real(t) : json_null();
+}
+
+/* Room for an anonymised free text (an explanation, evidence, an example flow). */
+#define REP__JTEXT 4096
+
+/* @p s through the report's anonymiser (a copy when there is none); NULL stays NULL. */
+static const char *rep__janon_text(struct rep__jctx *c, const char *s, char *buf, size_t len)
+{
+    return s ? rep__anon_text(c->anon, s, buf, len) : NULL;
 }
 
 /* Sets @p key of @p obj to @p v (taking the reference); remembers a failure. */
@@ -674,6 +684,33 @@ static int rep__rule_cb(void *user, const struct sto_rule_row *r)
     return rep__emit(c, o);
 }
 
+/* One row of the requirement checklist (rep__checklist). */
+static int rep__jcheck_cb(void *user, const struct rep__check *k)
+{
+    struct rep__jctx *c = user;
+    json_t *o = json_object(), *ev = json_object(), *ex = json_array();
+    char buf[REP__JTEXT];
+
+    for (int i = 0; i < k->n_examples; i++)
+        if (!ex || json_array_append_new(
+                       ex, rep__jstr(rep__janon_text(c, k->examples[i], buf, sizeof buf))) != 0)
+            c->oom = 1;
+    rep__set(c, ev, "flows", json_integer(k->flows));
+    rep__set(c, ev, "flows_ok", json_integer(k->flows_ok));
+    rep__set(c, ev, "blocked", json_integer(k->blocked));
+    rep__set(c, ev, "inspected", json_integer(k->inspected));
+    rep__set(c, ev, "codes", rep__jstr(k->codes));
+    rep__set(c, ev, "examples", ex ? ex : json_null());
+    rep__set(c, o, "rule", rep__jstr(k->rule));
+    rep__set(c, o, "status", rep__jstr(k->status));
+    rep__set(c, o, "evidence", ev ? ev : json_null());
+    rep__set(c, o, "change", rep__jstr(rep__janon_text(c, k->change, buf, sizeof buf)));
+    rep__set(c, o, "hosts", rep__jwords(c, k->hosts));
+    rep__set(c, o, "ports", rep__jwords(c, k->ports));
+    rep__set(c, o, "used_for", rep__jstr_opt(k->used_for));
+    return rep__emit(c, o);
+}
+
 /* Runs a store walk; turns its -1 into the store's message. Returns 0 or -1. */
 static int rep__walk_result(struct rep__jctx *c, struct sto_db *db, int rc)
 {
@@ -741,8 +778,13 @@ int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
         return -1;
     rep__array_close(&c);
 
-    /* Filled by a later issue; written empty so consumers can rely on it. */
     rep__array_open(&c, "checklist");
+    {
+        int rc = rep__checklist(db, o, rep__jcheck_cb, &c, err);
+
+        if (rc < 0 || rc > 0 || c.oom || w->err)
+            return -1;
+    }
     rep__array_close(&c);
 
     rep__array_open(&c, "hosts");

@@ -22,12 +22,14 @@
 
 /*
  * The filters of struct sto_filter as SQL, one parameter each: ?1 capture id, ?2 address,
- * ?3 since, ?4 until; a NULL parameter does not filter. One statement serves every filter
- * combination, so nothing is prepared per call.
+ * ?3 since, ?4 until, ?5 rule id, ?6 routing method; a NULL parameter does not filter. One
+ * statement serves every filter combination, so nothing is prepared per call. A statement
+ * binds only the parameters it uses up to its highest one (sqlite3_bind_parameter_count).
  */
 #define STO__FLOW_WHERE                                                                            \
     " WHERE (?1 IS NULL OR capture_id = ?1) AND (?2 IS NULL OR src = ?2 OR dst = ?2)"              \
-    " AND (?3 IS NULL OR last >= ?3) AND (?4 IS NULL OR first <= ?4)"
+    " AND (?3 IS NULL OR last >= ?3) AND (?4 IS NULL OR first <= ?4)"                              \
+    " AND (?5 IS NULL OR rule = ?5)"
 #define STO__CAP_WHERE                                                                             \
     " WHERE (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR EXISTS (SELECT 1 FROM flows"                \
     " WHERE flows.capture_id = captures.id AND (flows.src = ?2 OR flows.dst = ?2)))"               \
@@ -57,7 +59,8 @@
 #define STO__SESSION_WHERE                                                                         \
     " WHERE (?1 IS NULL OR s.capture_id = ?1) AND (?2 IS NULL OR s.client = ?2 OR s.peer = ?2"     \
     " OR" STO__EP_IS("s.server") " OR" STO__EP_IS("s.sel_local") " OR" STO__EP_IS(                 \
-        "s.sel_remote") ") AND (?3 IS NULL OR s.last >= ?3) AND (?4 IS NULL OR s.first <= ?4)"
+        "s.sel_remote") ") AND (?3 IS NULL OR s.last >= ?3) AND (?4 IS NULL OR s.first <= ?4)"     \
+                        " AND (?6 IS NULL OR s.method = ?6)"
 #define STO__SESSION_COLS                                                                          \
     "SELECT s.id, s.capture_id, s.seq, s.kind, s.method, s.submethod, s.proto, s.sel_local,"       \
     " s.sel_remote, s.client, s.peer, s.server, s.first, s.last, s.bytes, s.ufrags, s.link_seq,"   \
@@ -69,13 +72,24 @@
     "SELECT p.id, p.session_id, p.proto, p.relayed, p.local, p.remote, p.requests, p.successes,"   \
     " p.errors, p.nominated, p.selected, p.first, p.last, p.rtt_ms FROM candidate_pairs p"
 /* Verdicts: src or dst, first inside the window; hosts: the address, first..last overlapping. */
+/* With a method (?6), a verdict belongs to a session of that method; a host has it among its
+ * methods (a JSON array of one-digit numbers, "[2,3]"). */
 #define STO__VERDICT_WHERE                                                                         \
     " WHERE (?1 IS NULL OR capture_id = ?1) AND (?2 IS NULL OR src = ?2 OR dst = ?2)"              \
-    " AND (?3 IS NULL OR first >= ?3) AND (?4 IS NULL OR first <= ?4)"
+    " AND (?3 IS NULL OR first >= ?3) AND (?4 IS NULL OR first <= ?4)"                             \
+    " AND (?5 IS NULL OR rule = ?5) AND (?6 IS NULL OR session_id IN"                              \
+    " (SELECT m.id FROM sessions m WHERE m.method = ?6))"
 #define STO__HOST_WHERE                                                                            \
     " WHERE (?1 IS NULL OR capture_id = ?1) AND (?2 IS NULL OR addr = ?2)"                         \
     " AND (?3 IS NULL OR last IS NULL OR last >= ?3) AND (?4 IS NULL OR first IS NULL"             \
-    " OR first <= ?4)"
+    " OR first <= ?4) AND (?6 IS NULL OR instr(methods, CAST(?6 AS TEXT)) > 0)"
+
+/* A flow that was answered: TCP established (also picked up midstream with traffic both
+ * ways), other protocols packets both ways. */
+#define STO__ANSWERED                                                                              \
+    "(CASE WHEN flows.proto = 'tcp' THEN flows.state IN ('S1', 'SF', 'S2', 'S3', 'RSTO', 'RSTR')"  \
+    " OR (flows.state = 'OTH' AND flows.pkts_out > 0 AND flows.pkts_in > 0)"                       \
+    " ELSE flows.pkts_out > 0 AND flows.pkts_in > 0 END)"
 
 /* Epoch seconds now, as REAL, in SQL (unixepoch('subsec') needs SQLite 3.42). */
 #define STO__NOW "((julianday('now') - 2440587.5) * 86400.0)"
@@ -331,6 +345,47 @@ static const struct {
                         " WHERE (?1 IS NULL OR r.capture_id = ?1) ORDER BY r.capture_id,"
                         " r.position",
                         0},
+    /* The union of the rules of the matching captures, one row per rule id (the text of its
+     * newest capture), in position order; with the evidence of the flows and verdicts. */
+    [STO__RULE_STAT] =
+        {"WITH d AS (SELECT id, hosts, ports, scope, traffic, product, used_for,"
+         " min(position) OVER (PARTITION BY id) AS pos,"
+         " min(capture_id) OVER (PARTITION BY id) AS cap,"
+         " row_number() OVER (PARTITION BY id ORDER BY capture_id DESC, position) AS rn"
+         " FROM rules WHERE (?1 IS NULL OR capture_id = ?1) AND (?5 IS NULL OR id = ?5))"
+         " SELECT d.id, d.hosts, d.ports, d.scope, d.traffic, d.product, d.used_for,"
+         " (SELECT count(*) FROM flows" STO__FLOW_WHERE " AND flows.rule = d.id),"
+         " (SELECT count(*) FROM flows" STO__FLOW_WHERE " AND flows.rule = d.id"
+         " AND " STO__ANSWERED "),"
+         " (SELECT count(*) FROM verdicts" STO__VERDICT_WHERE " AND verdicts.rule = d.id"
+         " AND verdicts.kind = 'blocked'),"
+         " (SELECT count(*) FROM verdicts" STO__VERDICT_WHERE " AND verdicts.rule = d.id"
+         " AND verdicts.kind = 'inspected'),"
+         " (SELECT min(first) FROM flows" STO__FLOW_WHERE " AND flows.rule = d.id),"
+         " (SELECT max(last) FROM flows" STO__FLOW_WHERE " AND flows.rule = d.id)"
+         " FROM d WHERE d.rn = 1 ORDER BY d.pos, d.cap, d.id",
+         0},
+    /* Sessions per (method, submethod; kind when there is no method), without the TURN
+     * allocations that an ICE session ran through (counted with that session); the median
+     * round-trip time of their selected pairs. */
+    [STO__METHOD_STAT] =
+        {"WITH g AS (SELECT s.id, coalesce(s.method, 0) AS m, s.submethod AS sub,"
+         " CASE WHEN s.method IS NULL THEN s.kind END AS k, s.bytes"
+         " FROM sessions s" STO__SESSION_WHERE " AND NOT (s.kind = 'turn' AND EXISTS"
+         " (SELECT 1 FROM sessions i WHERE i.capture_id = s.capture_id AND i.seq = s.link_seq"
+         " AND i.kind = 'ice'))),"
+         " r AS (SELECT g.m, g.sub, g.k, p.rtt_ms AS rtt,"
+         " row_number() OVER (PARTITION BY g.m, g.sub, g.k ORDER BY p.rtt_ms) AS rn,"
+         " count(*) OVER (PARTITION BY g.m, g.sub, g.k) AS cnt"
+         " FROM g JOIN candidate_pairs p ON p.session_id = g.id AND p.selected = 1"
+         " AND p.rtt_ms IS NOT NULL),"
+         " med AS (SELECT m, sub, k, avg(rtt) AS rtt, max(cnt) AS n FROM r"
+         " WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY m, sub, k)"
+         " SELECT g.m, g.sub, g.k, count(*), coalesce(sum(g.bytes), 0), med.rtt,"
+         " coalesce(med.n, 0)"
+         " FROM g LEFT JOIN med ON med.m = g.m AND med.sub IS g.sub AND med.k IS g.k"
+         " GROUP BY g.m, g.sub, g.k ORDER BY g.m = 0, g.m, g.sub, g.k",
+         0},
 };
 
 /* ---- helpers ---- */

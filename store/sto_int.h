@@ -85,6 +85,8 @@ enum sto__st {
     STO__VERDICT_EACH,
     STO__HOST_EACH,
     STO__RULE_EACH,
+    STO__RULE_STAT,
+    STO__METHOD_STAT,
     STO__ST_COUNT
 };
 

@@ -56,8 +56,9 @@ static const char *sto__canon_host(const char *host, char *buf, size_t len)
     return dis_addr_str(&a, buf, len);
 }
 
-/* Resets @p st and binds the filter parameters ?1..?4. Refuses a statement already being
- * walked (a callback that starts the same walk again). */
+/* Resets @p st and binds the filter parameters ?1..?6 (those up to the statement's highest:
+ * ?5 rule and ?6 method only where it uses them). Refuses a statement already being walked (a
+ * callback that starts the same walk again). */
 static int sto__bind_filter(struct sto_db *db, sqlite3_stmt *st, const struct sto_filter *f,
                             const char *what)
 {
@@ -79,6 +80,10 @@ static int sto__bind_filter(struct sto_db *db, sqlite3_stmt *st, const struct st
         rc |= sqlite3_bind_double(st, 3, f->since);
     if (f->until > 0)
         rc |= sqlite3_bind_double(st, 4, f->until);
+    if (f->rule && *f->rule && sqlite3_bind_parameter_count(st) >= 5)
+        rc |= sqlite3_bind_text(st, 5, f->rule, -1, SQLITE_TRANSIENT);
+    if (f->method > 0 && sqlite3_bind_parameter_count(st) >= 6)
+        rc |= sqlite3_bind_int(st, 6, f->method);
     if (rc != SQLITE_OK)
         return sto__fail(db, "%s: %s", what, sqlite3_errmsg(db->h));
     return 0;
@@ -122,6 +127,8 @@ struct sto__cb {
         sto_verdict_cb verdict;
         sto_host_cb host;
         sto_rule_cb rule;
+        sto_rule_stat_cb rule_stat;
+        sto_method_stat_cb method_stat;
     } fn;
     void *user;
 };
@@ -896,4 +903,66 @@ int sto_each_rule(struct sto_db *db, const struct sto_filter *f, sto_rule_cb cb,
     struct sto_filter only = {.capture_id = f ? f->capture_id : 0};
 
     return sto__walk(db, STO__RULE_EACH, &only, NULL, sto__rule_row, &c, "reading profile rules");
+}
+
+/* One row of sto_each_rule_stat to the caller's callback. */
+static int sto__rule_stat_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    struct sto_rule_stat_row r = {
+        .id = sto__col_text(st, 0),
+        .hosts = sto__col_text(st, 1),
+        .ports = sto__col_text(st, 2),
+        .scope = sto__col_text(st, 3),
+        .traffic = sto__col_text(st, 4),
+        .product = sqlite3_column_int(st, 5),
+        .used_for = sto__col_text(st, 6),
+        .flows = sqlite3_column_int64(st, 7),
+        .flows_ok = sqlite3_column_int64(st, 8),
+        .blocked = sqlite3_column_int64(st, 9),
+        .inspected = sqlite3_column_int64(st, 10),
+        .first = sto__col_double(st, 11, 0),
+        .last = sto__col_double(st, 12, 0),
+    };
+
+    return cb->fn.rule_stat(cb->user, &r);
+}
+
+int sto_each_rule_stat(struct sto_db *db, const struct sto_filter *f, sto_rule_stat_cb cb,
+                       void *user)
+{
+    struct sto__cb c = {.fn.rule_stat = cb, .user = user};
+    struct sto_filter g = {0};
+
+    /* The method does not apply to the checklist. */
+    if (f) {
+        g = *f;
+        g.method = 0;
+    }
+    return sto__walk(db, STO__RULE_STAT, &g, NULL, sto__rule_stat_row, &c,
+                     "reading the rules' evidence");
+}
+
+/* One row of sto_each_method_stat to the caller's callback. */
+static int sto__method_stat_row(sqlite3_stmt *st, const struct sto__cb *cb)
+{
+    struct sto_method_stat_row r = {
+        .method = sqlite3_column_int(st, 0),
+        .submethod = sto__col_text(st, 1),
+        .kind = sto__col_text(st, 2),
+        .sessions = sqlite3_column_int64(st, 3),
+        .bytes = sqlite3_column_int64(st, 4),
+        .rtt_ms = sto__col_double(st, 5, -1),
+        .rtt_n = sqlite3_column_int64(st, 6),
+    };
+
+    return cb->fn.method_stat(cb->user, &r);
+}
+
+int sto_each_method_stat(struct sto_db *db, const struct sto_filter *f, sto_method_stat_cb cb,
+                         void *user)
+{
+    struct sto__cb c = {.fn.method_stat = cb, .user = user};
+
+    return sto__walk(db, STO__METHOD_STAT, f, NULL, sto__method_stat_row, &c,
+                     "counting sessions per method");
 }

@@ -262,7 +262,10 @@ static void test_json_verdicts_hosts_rules(void **state)
     o.filter.capture_id = fx->cap1;
     root = run_json(fx, &o);
     assert_int_equal(json_array_size(jget(root, "sessions")), 3);
-    assert_int_equal(json_array_size(jget(root, "checklist")), 0);
+    /* one checklist row per rule of the capture's profile (rules sturn-eu, relay) */
+    assert_int_equal(json_array_size(jget(root, "checklist")), 2);
+    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 0), "rule"), "sturn-eu");
+    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 0), "status"), "blocked");
     caps = jget(root, "captures");
     assert_jnull(json_array_get(caps, 0), "profile");
 

@@ -174,12 +174,24 @@ void sto_set_busy_timeout(struct sto_db *db, int ms);
  * message, DNS transaction, TLS connection or CONNECT exchange when its ts lies inside it. The
  * host is a flow's src or dst, a STUN message's src or dst, a DNS transaction's client or
  * server, a TLS connection's src or dst, a CONNECT exchange's client or proxy.
+ *
+ * Where @c method and @c rule apply (each walk's comment says it too):
+ *  - method: sessions (sto_each_session, sto_each_pair, sto_each_method_stat) of that method;
+ *    verdicts whose session has it; hosts that have it among their methods. Flows, events,
+ *    captures, totals and rules are not filtered by method.
+ *  - rule: flows (sto_each_flow, sto_each_app, sto_totals' flow counts) and verdicts with
+ *    that rule; sto_each_rule_stat's rows. Sessions, hosts, events and captures are not
+ *    filtered by rule.
  */
 struct sto_filter {
     int64_t capture_id;  /**< only this capture (0 = all) */
     const char *host;    /**< flows with this address at either end (an IP address is
                               compared in its canonical text form, so "2001:DB8:0::1" matches) */
     double since, until; /**< epoch seconds; 0 = open */
+    int method;          /**< sessions of this routing method (1-3), their verdicts, the hosts
+                              that used it; 0 = any */
+    const char *rule;    /**< flows and verdicts of this profile rule id, and that rule's
+                              checklist row; NULL or "" = any */
 };
 
 /** A capture row as read back. Strings are borrowed until the callback returns. */
@@ -300,7 +312,8 @@ typedef int (*sto_flow_cb)(void *user, const struct sto_flow_row *row);
 /** Calls @p cb for each capture (ordered by id) that matches @p f. A non-zero return from the
  *  callback stops the walk and is returned. Returns 0, the callback's value, or -1 on error. */
 int sto_each_capture(struct sto_db *db, const struct sto_filter *f, sto_capture_cb cb, void *user);
-/** Calls @p cb for each flow matching @p f, ordered by first time then id. As above. */
+/** Calls @p cb for each flow matching @p f (capture, host, time window, rule), ordered by first
+ *  time then id. As above. */
 int sto_each_flow(struct sto_db *db, const struct sto_filter *f, sto_flow_cb cb, void *user);
 
 typedef int (*sto_stun_cb)(void *user, const struct sto_stun_row *row);
@@ -630,8 +643,8 @@ typedef int (*sto_rule_cb)(void *user, const struct sto_rule_row *row);
 
 /**
  * Calls @p cb for each session matching @p f (capture; host = client, peer or the server's
- * address; the time window overlapping first..last), ordered by first time then id. The
- * callback may call sto_each_session_pair(). Returns 0, the callback's value, or -1.
+ * address; the time window overlapping first..last; method), ordered by first time then id.
+ * The callback may call sto_each_session_pair(). Returns 0, the callback's value, or -1.
  */
 int sto_each_session(struct sto_db *db, const struct sto_filter *f, sto_session_cb cb, void *user);
 
@@ -644,17 +657,70 @@ int sto_each_session_pair(struct sto_db *db, int64_t session_id, sto_pair_cb cb,
 int sto_each_pair(struct sto_db *db, const struct sto_filter *f, sto_pair_cb cb, void *user);
 
 /** Calls @p cb for each verdict matching @p f (capture; host = src or dst; first inside the
- *  window), ordered by first time then id. Returns 0, the callback's value, or -1. */
+ *  window; rule; method: the verdict's session has it), ordered by first time then id.
+ *  Returns 0, the callback's value, or -1. */
 int sto_each_verdict(struct sto_db *db, const struct sto_filter *f, sto_verdict_cb cb, void *user);
 
 /** Calls @p cb for each host matching @p f (capture; host = addr; first..last overlapping the
- *  window), ordered by capture, then role (client, console, server, other), then address.
- *  Returns 0, the callback's value, or -1. */
+ *  window; method: among the host's methods), ordered by capture, then role (client, console,
+ *  server, other), then address. Returns 0, the callback's value, or -1. */
 int sto_each_host(struct sto_db *db, const struct sto_filter *f, sto_host_cb cb, void *user);
 
 /** Calls @p cb for each profile rule of the captures matching f->capture_id (the other filters
  *  do not apply), by capture then position. Returns 0, the callback's value, or -1. */
 int sto_each_rule(struct sto_db *db, const struct sto_filter *f, sto_rule_cb cb, void *user);
+
+/**
+ * One profile rule with the evidence against it, for the requirement checklist. Strings are
+ * borrowed until the callback returns.
+ */
+struct sto_rule_stat_row {
+    const char *id;       /**< rule id */
+    const char *hosts;    /**< host patterns, space-separated, or NULL */
+    const char *ports;    /**< "tcp/443 udp/3478", or NULL */
+    const char *scope;    /**< "internet", "lan" */
+    const char *traffic;  /**< "any", "ice" */
+    int product;          /**< 0/1 */
+    const char *used_for; /**< or NULL */
+    int64_t flows;        /**< flows attributed to the rule (matching the filter) */
+    int64_t flows_ok;     /**< of which answered: TCP established, other protocols both ways */
+    int64_t blocked;      /**< blocked verdicts with the rule (matching the filter) */
+    int64_t inspected;    /**< inspected verdicts with the rule */
+    double first, last;   /**< of those flows; 0 when none */
+};
+typedef int (*sto_rule_stat_cb)(void *user, const struct sto_rule_stat_row *row);
+
+/**
+ * Calls @p cb once per rule id of the captures matching f->capture_id and f->rule: the union
+ * of their profiles, grouped by rule id (the text is that of the newest capture's rule), by
+ * lowest position, then first capture. The counts take f's capture, host, since/until and rule
+ * (host: flows and verdicts with that address at either end); f->method does not apply.
+ * Returns 0, the callback's value, or -1.
+ */
+int sto_each_rule_stat(struct sto_db *db, const struct sto_filter *f, sto_rule_stat_cb cb,
+                       void *user);
+
+/** Sessions of one routing method and sub-method (the Methods section of a report). */
+struct sto_method_stat_row {
+    int method;            /**< 1, 2, 3; 0 for sessions without a method */
+    const char *submethod; /**< "host", "srflx", "relay-udp" ...; NULL when none */
+    const char *kind;      /**< method 0: the sessions' kind ("broadcast", "turn"); else NULL */
+    int64_t sessions;      /**< sessions (a TURN allocation that an ICE session ran through is
+                                counted with that session, not again) */
+    int64_t bytes;         /**< IP bytes of their selected flows */
+    double rtt_ms;         /**< median round-trip time of their selected pairs' first answered
+                                check, milliseconds; < 0 when none is known */
+    int64_t rtt_n;         /**< selected pairs with a round-trip time */
+};
+typedef int (*sto_method_stat_cb)(void *user, const struct sto_method_stat_row *row);
+
+/**
+ * Calls @p cb per (method, submethod) of the sessions matching @p f (as sto_each_session, also
+ * f->method), by method (those without one last), then submethod and kind. Returns 0, the
+ * callback's value, or -1.
+ */
+int sto_each_method_stat(struct sto_db *db, const struct sto_filter *f, sto_method_stat_cb cb,
+                         void *user);
 
 /** Totals for summaries. */
 struct sto_totals {
@@ -667,7 +733,8 @@ struct sto_totals {
 
 /**
  * Fills @p t for the captures and flows matching @p f (captures match the host filter when
- * one of their flows does). Returns 0 or -1.
+ * one of their flows does; f->rule restricts the flow counts, not the captures). Returns 0 or
+ * -1.
  */
 int sto_totals(struct sto_db *db, const struct sto_filter *f, struct sto_totals *t);
 
