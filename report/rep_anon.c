@@ -13,10 +13,15 @@
  * Names: a name matching a host pattern of a rule of the database's `rules` table (exact, or
  * "*.domain" for a name below domain) is kept; "*" matches any destination and so keeps no
  * name. Every other name becomes "name-N". Names are compared in ASCII lower case without a
- * trailing dot. rep__anon_new() collects the names the database holds (flow hosts, SNIs, DNS
- * questions and answers, host names, verdict hosts, CONNECT targets) so that free text can be
- * rewritten even before a renderer meets the name in a field of its own; numbers are still
- * handed out in order of first appearance in the report.
+ * trailing dot.
+ *
+ * Numbering: rep__anon_new() walks the whole database once (flows in time order with their
+ * addresses and hosts, then SNIs, DNS questions and answers, verdict hosts, host names,
+ * CONNECT targets) and numbers every address and name in order of first appearance there. So
+ * the pseudonyms do not depend on the format, the CSV table or the filters: 10.0.0.5 is the
+ * same lan-host-N in every report of one database, and CSV tables can be joined; free text
+ * can name a host before any field did. Values met only later (not in those walks) get the
+ * next number when first seen.
  *
  * Every string read here may come from packets: input is read up to its NUL only, any byte
  * value is accepted, and output is always NUL-terminated and cut at a UTF-8 character boundary
@@ -280,8 +285,8 @@ static void rep__anon_learn(struct rep__anon *a, const char *s)
     if (n == 0 || n > REP__ANON_NAME_MAX)
         return;
     k = rep__name_key(s, n, key, sizeof key);
-    if (k > 1 && !rep__anon_kept(a, key + 1, k - 1) && !rep__anon_get(a, key, k, 1))
-        a->oom = 1;
+    if (k > 1 && !rep__anon_kept(a, key + 1, k - 1))
+        rep__anon_pseudo(a, rep__anon_get(a, key, k, 1), REP__K_NAME);
 }
 
 /* ---- addresses ---- */
@@ -540,8 +545,20 @@ static int rep__rule_cb(void *user, const struct sto_rule_row *r)
     return 0;
 }
 
+/* Numbers an address of the database (in the order the flows started). */
+static void rep__anon_learn_addr(struct rep__anon *a, const char *s)
+{
+    unsigned char raw[16];
+    int fam = s ? rep__parse_ip(s, strlen(s), raw) : 0;
+
+    if (fam)
+        rep__anon_ip(a, fam, raw);
+}
+
 static int rep__learn_flow_cb(void *user, const struct sto_flow_row *r)
 {
+    rep__anon_learn_addr(user, r->src);
+    rep__anon_learn_addr(user, r->dst);
     rep__anon_learn(user, r->host);
     return 0;
 }
@@ -589,6 +606,7 @@ static int rep__learn_host_cb(void *user, const struct sto_host_row *r)
     size_t i;
     json_t *v;
 
+    rep__anon_learn_addr(user, r->addr);
     json_array_foreach(j, i, v)
     {
         if (json_is_string(v))
