@@ -68,6 +68,39 @@ static const char *rep__janon_text(struct rep__jctx *c, const char *s, char *buf
     return s ? rep__anon_text(c->anon, s, buf, len) : NULL;
 }
 
+/* What a string is, for the anonymiser. */
+enum rep__jkind {
+    REP__J_ADDR, /* an address */
+    REP__J_NAME, /* a host name */
+    REP__J_TEXT  /* free text: transport addresses, explanations, evidence, paths */
+};
+
+/* A JSON string of @p s, anonymised as @p k when the report is (--anonymize); null for NULL. */
+static json_t *rep__jan(struct rep__jctx *c, const char *s, enum rep__jkind k)
+{
+    char buf[REP__JTEXT];
+
+    if (!s)
+        return json_null();
+    if (!c->anon)
+        return rep__jstr(s);
+    switch (k) {
+    case REP__J_ADDR:
+        return rep__jstr(rep__anon_addr(c->anon, s, buf, sizeof buf));
+    case REP__J_NAME:
+        return rep__jstr(rep__anon_name(c->anon, s, buf, sizeof buf));
+    case REP__J_TEXT:
+        break;
+    }
+    return rep__jstr(rep__anon_text(c->anon, s, buf, sizeof buf));
+}
+
+/* As rep__jan, but an empty string is null too. */
+static json_t *rep__jan_opt(struct rep__jctx *c, const char *s, enum rep__jkind k)
+{
+    return rep__jan(c, s && *s ? s : NULL, k);
+}
+
 /* Sets @p key of @p obj to @p v (taking the reference); remembers a failure. */
 static void rep__set(struct rep__jctx *c, json_t *obj, const char *key, json_t *v)
 {
@@ -114,7 +147,7 @@ static int rep__capture_cb(void *user, const struct sto_capture_row *r)
     json_t *o = json_object();
 
     rep__set(c, o, "id", json_integer(r->id));
-    rep__set(c, o, "source", rep__jstr(r->source));
+    rep__set(c, o, "source", rep__jan(c, r->source, REP__J_TEXT));
     rep__set(c, o, "kind", rep__jstr(r->kind));
     rep__set(c, o, "sha256", rep__jstr_opt(r->sha256));
     rep__set(c, o, "file_bytes", json_integer(r->file_bytes));
@@ -149,9 +182,9 @@ static int rep__flow_cb(void *user, const struct sto_flow_row *r)
     rep__set(c, o, "id", json_integer(r->id));
     rep__set(c, o, "capture", json_integer(r->capture_id));
     rep__set(c, o, "proto", rep__jstr(r->proto));
-    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "src", rep__jan(c, r->src, REP__J_ADDR));
     rep__set(c, o, "sport", json_integer(r->sport));
-    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dst", rep__jan(c, r->dst, REP__J_ADDR));
     rep__set(c, o, "dport", json_integer(r->dport));
     rep__set(c, o, "first", json_real(r->first));
     rep__set(c, o, "last", json_real(r->last));
@@ -170,7 +203,7 @@ static int rep__flow_cb(void *user, const struct sto_flow_row *r)
     rep__set(c, o, "ttl_in_max", rep__jttl(r->pkts_in, r->ttl_in_max));
     rep__set(c, o, "app", rep__jstr_opt(r->app));
     rep__set(c, o, "category", rep__jstr_opt(r->category));
-    rep__set(c, o, "host", rep__jstr_opt(r->host));
+    rep__set(c, o, "host", rep__jan_opt(c, r->host, REP__J_NAME));
     rep__set(c, o, "rule", rep__jstr_opt(r->rule));
     rep__set(c, o, "channeldata", json_integer(r->channeldata));
     rep__set(c, o, "frags", json_integer(r->frags));
@@ -179,7 +212,7 @@ static int rep__flow_cb(void *user, const struct sto_flow_row *r)
              icmp && r->icmp_type >= 0 ? json_integer(r->icmp_type) : json_null());
     rep__set(c, o, "icmp_code",
              icmp && r->icmp_code >= 0 ? json_integer(r->icmp_code) : json_null());
-    rep__set(c, o, "icmp_from", rep__jstr_opt(icmp ? r->icmp_from : NULL));
+    rep__set(c, o, "icmp_from", rep__jan_opt(c, icmp ? r->icmp_from : NULL, REP__J_ADDR));
     rep__set(c, o, "icmp_first", rep__jtime(icmp ? r->icmp_first : 0));
     rep__set(c, o, "end_reason", rep__jstr_opt(r->end_reason));
     rep__set(c, o, "vlan", json_integer(r->vlan));
@@ -207,7 +240,7 @@ static json_t *rep__jname_or_num(const char *s)
 
 /* An array of the space-separated words of @p list ([] for NULL): addresses, ALPN names,
  * SANs (each shorter than 512 bytes). */
-static json_t *rep__jwords(struct rep__jctx *c, const char *list)
+static json_t *rep__jwords_as(struct rep__jctx *c, const char *list, int anon, enum rep__jkind k)
 {
     json_t *a = json_array();
     char buf[512];
@@ -220,13 +253,19 @@ static json_t *rep__jwords(struct rep__jctx *c, const char *list)
         if (n > 0 && n < sizeof buf) {
             memcpy(buf, list, n);
             buf[n] = '\0';
-            if (json_array_append_new(a, rep__jstr(buf)) != 0)
+            if (json_array_append_new(a, anon ? rep__jan(c, buf, k) : rep__jstr(buf)) != 0)
                 c->oom = 1;
         }
         list += n;
         list += strspn(list, " ");
     }
     return a;
+}
+
+/* rep__jwords_as, the words kept as they are (ALPN names, the profile's patterns and ports). */
+static json_t *rep__jwords(struct rep__jctx *c, const char *list)
+{
+    return rep__jwords_as(c, list, 0, REP__J_TEXT);
 }
 
 static int rep__stun_cb(void *user, const struct sto_stun_row *r)
@@ -239,9 +278,9 @@ static int rep__stun_cb(void *user, const struct sto_stun_row *r)
     rep__set(c, o, "flow", json_integer(r->flow_seq));
     rep__set(c, o, "ts", json_real(r->ts));
     rep__set(c, o, "transport", rep__jstr(r->transport));
-    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "src", rep__jan(c, r->src, REP__J_ADDR));
     rep__set(c, o, "sport", json_integer(r->sport));
-    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dst", rep__jan(c, r->dst, REP__J_ADDR));
     rep__set(c, o, "dport", json_integer(r->dport));
     /* The contract names seven methods; any other (GOOG-PING, RFC 6062, ...) is its number. */
     bool named = r->method_name && r->method >= 0x001 && r->method <= 0x009 && r->method != 0x002 &&
@@ -250,17 +289,17 @@ static int rep__stun_cb(void *user, const struct sto_stun_row *r)
     rep__set(c, o, "method_code", json_integer(r->method));
     rep__set(c, o, "class", rep__jstr(r->cls));
     rep__set(c, o, "txid", rep__jstr(r->txid));
-    rep__set(c, o, "username", rep__jstr(r->username));
-    rep__set(c, o, "realm", rep__jstr(r->realm));
-    rep__set(c, o, "software", rep__jstr(r->software));
+    rep__set(c, o, "username", rep__jan(c, r->username, REP__J_TEXT));
+    rep__set(c, o, "realm", rep__jan(c, r->realm, REP__J_NAME));
+    rep__set(c, o, "software", rep__jan(c, r->software, REP__J_TEXT));
     rep__set(c, o, "error_code", rep__jopt(r->error_code));
-    rep__set(c, o, "error_reason", rep__jstr(r->error_reason));
-    rep__set(c, o, "mapped", rep__jstr(r->mapped));
-    rep__set(c, o, "relayed", rep__jstr(r->relayed));
-    rep__set(c, o, "peer", rep__jstr(r->peer));
-    rep__set(c, o, "mapped_all", rep__jwords(c, r->mapped_all));
-    rep__set(c, o, "relayed_all", rep__jwords(c, r->relayed_all));
-    rep__set(c, o, "peer_all", rep__jwords(c, r->peer_all));
+    rep__set(c, o, "error_reason", rep__jan(c, r->error_reason, REP__J_TEXT));
+    rep__set(c, o, "mapped", rep__jan(c, r->mapped, REP__J_TEXT));
+    rep__set(c, o, "relayed", rep__jan(c, r->relayed, REP__J_TEXT));
+    rep__set(c, o, "peer", rep__jan(c, r->peer, REP__J_TEXT));
+    rep__set(c, o, "mapped_all", rep__jwords_as(c, r->mapped_all, 1, REP__J_TEXT));
+    rep__set(c, o, "relayed_all", rep__jwords_as(c, r->relayed_all, 1, REP__J_TEXT));
+    rep__set(c, o, "peer_all", rep__jwords_as(c, r->peer_all, 1, REP__J_TEXT));
     rep__set(c, o, "priority", rep__jopt(r->priority));
     rep__set(c, o, "use_candidate", json_boolean(r->use_candidate));
     rep__set(c, o, "ice_role", rep__jstr(r->ice_role));
@@ -289,10 +328,10 @@ static int rep__answer_cb(void *user, const struct sto_dns_answer_row *r)
     struct rep__jchildren *x = user;
     json_t *o = json_object();
 
-    rep__set(x->c, o, "name", rep__jstr(r->name));
+    rep__set(x->c, o, "name", rep__jan(x->c, r->name, REP__J_NAME));
     rep__set(x->c, o, "type", rep__jname_or_num(r->type));
     rep__set(x->c, o, "ttl", json_integer(r->ttl));
-    rep__set(x->c, o, "data", rep__jstr(r->data));
+    rep__set(x->c, o, "data", rep__jan(x->c, r->data, REP__J_TEXT));
     if (!o || json_array_append_new(x->a, o) != 0)
         x->c->oom = 1;
     return x->c->oom;
@@ -310,12 +349,12 @@ static int rep__dns_cb(void *user, const struct sto_dns_row *r)
     rep__set(c, o, "flow", json_integer(r->flow_seq));
     rep__set(c, o, "ts", json_real(r->ts));
     rep__set(c, o, "transport", rep__jstr(r->transport));
-    rep__set(c, o, "client", rep__jstr(r->client));
+    rep__set(c, o, "client", rep__jan(c, r->client, REP__J_ADDR));
     rep__set(c, o, "client_port", json_integer(r->client_port));
-    rep__set(c, o, "server", rep__jstr(r->server));
+    rep__set(c, o, "server", rep__jan(c, r->server, REP__J_ADDR));
     rep__set(c, o, "server_port", json_integer(r->server_port));
     rep__set(c, o, "txid", json_integer(r->txid));
-    rep__set(c, o, "qname", rep__jstr(r->qname));
+    rep__set(c, o, "qname", rep__jan(c, r->qname, REP__J_NAME));
     rep__set(c, o, "qtype", rep__jname_or_num(r->qtype));
     rep__set(c, o, "rcode", rep__jname_or_num(r->rcode));
     rep__set(c, o, "query_ts", rep__jtime(r->query_ts));
@@ -391,7 +430,7 @@ static json_t *rep__jtls_proxy(struct rep__jctx *c, const struct sto_tls_row *r)
     if (!r->in_tunnel)
         return json_null();
     o = json_object();
-    rep__set(c, o, "target", rep__jstr(r->proxy_target));
+    rep__set(c, o, "target", rep__jan(c, r->proxy_target, REP__J_NAME));
     rep__set(c, o, "port", r->proxy_port > 0 ? json_integer(r->proxy_port) : json_null());
     rep__set(c, o, "kind", r->proxy_kind ? rep__jstr(r->proxy_kind) : json_null());
     rep__set(c, o, "status", r->proxy_status >= 0 ? json_integer(r->proxy_status) : json_null());
@@ -406,12 +445,12 @@ static int rep__cert_cb(void *user, const struct sto_tls_cert_row *r)
     struct rep__jchildren *x = user;
     json_t *o = json_object();
 
-    rep__set(x->c, o, "subject", rep__jstr(r->subject));
-    rep__set(x->c, o, "issuer", rep__jstr(r->issuer));
+    rep__set(x->c, o, "subject", rep__jan(x->c, r->subject, REP__J_TEXT));
+    rep__set(x->c, o, "issuer", rep__jan(x->c, r->issuer, REP__J_TEXT));
     rep__set(x->c, o, "sha256", rep__jstr(r->sha256));
     rep__set(x->c, o, "not_before", r->readable ? json_real(r->not_before) : json_null());
     rep__set(x->c, o, "not_after", r->readable ? json_real(r->not_after) : json_null());
-    rep__set(x->c, o, "sans", rep__jwords(x->c, r->sans));
+    rep__set(x->c, o, "sans", rep__jwords_as(x->c, r->sans, 1, REP__J_TEXT));
     rep__set(x->c, o, "san_total", json_integer(r->san_total));
     rep__set(x->c, o, "self_issued", json_boolean(r->self_issued));
     rep__set(x->c, o, "readable", json_boolean(r->readable));
@@ -432,11 +471,11 @@ static int rep__tls_cb(void *user, const struct sto_tls_row *r)
     rep__set(c, o, "flow", json_integer(r->flow_seq));
     rep__set(c, o, "ts", json_real(r->ts));
     rep__set(c, o, "transport", rep__jstr(r->transport));
-    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "src", rep__jan(c, r->src, REP__J_ADDR));
     rep__set(c, o, "sport", json_integer(r->sport));
-    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dst", rep__jan(c, r->dst, REP__J_ADDR));
     rep__set(c, o, "dport", json_integer(r->dport));
-    rep__set(c, o, "sni", rep__jstr(r->sni));
+    rep__set(c, o, "sni", rep__jan(c, r->sni, REP__J_NAME));
     rep__set(c, o, "version", rep__jtls_version(r->version));
     rep__set(c, o, "version_name", rep__jstr(r->version));
     rep__set(c, o, "client_version", rep__jstr(r->client_version));
@@ -459,12 +498,12 @@ static int rep__tls_cb(void *user, const struct sto_tls_row *r)
     rep__set(c, o, "server_appdata_ts", rep__jtime(r->server_appdata_ts));
     rep__set(c, o, "alerts", json_integer(r->alerts));
     rep__set(c, o, "alert", rep__jtls_alert(c, r));
-    rep__set(c, o, "cert_subject", rep__jstr(r->cert_subject));
-    rep__set(c, o, "cert_issuer", rep__jstr(r->cert_issuer));
+    rep__set(c, o, "cert_subject", rep__jan(c, r->cert_subject, REP__J_TEXT));
+    rep__set(c, o, "cert_issuer", rep__jan(c, r->cert_issuer, REP__J_TEXT));
     rep__set(c, o, "cert_sha256", rep__jstr(r->cert_sha256));
     rep__set(c, o, "chain_valid", rep__jchain_valid(r->chain));
     rep__set(c, o, "chain", rep__jstr(r->chain));
-    rep__set(c, o, "chain_error", rep__jstr(bad ? r->verify_reason : NULL));
+    rep__set(c, o, "chain_error", rep__jan(c, bad ? r->verify_reason : NULL, REP__J_TEXT));
     rep__set(c, o, "verify_error", rep__jopt(bad ? r->verify_error : -1));
     rep__set(c, o, "certs_total", json_integer(r->certs_total));
     rep__set(c, o, "client_cert", json_boolean(r->client_cert));
@@ -493,18 +532,18 @@ static int rep__http_connect_cb(void *user, const struct sto_http_connect_row *r
     rep__set(c, o, "flow", json_integer(r->flow_seq));
     rep__set(c, o, "ts", json_real(r->ts));
     rep__set(c, o, "transport", rep__jstr(r->transport));
-    rep__set(c, o, "client", rep__jstr(r->client));
+    rep__set(c, o, "client", rep__jan(c, r->client, REP__J_ADDR));
     rep__set(c, o, "client_port", json_integer(r->client_port));
-    rep__set(c, o, "proxy", rep__jstr(r->proxy));
+    rep__set(c, o, "proxy", rep__jan(c, r->proxy, REP__J_ADDR));
     rep__set(c, o, "proxy_port", json_integer(r->proxy_port));
-    rep__set(c, o, "target", rep__jstr(r->target));
+    rep__set(c, o, "target", rep__jan(c, r->target, REP__J_NAME));
     rep__set(c, o, "target_port", json_integer(r->target_port));
     rep__set(c, o, "status", rep__jopt(r->status));
-    rep__set(c, o, "reason", rep__jstr(r->reason));
+    rep__set(c, o, "reason", rep__jan(c, r->reason, REP__J_TEXT));
     rep__set(c, o, "proxy_authenticate", rep__jstr(r->proxy_authenticate));
     rep__set(c, o, "proxy_authorization", json_boolean(r->proxy_authorization));
     rep__set(c, o, "authorization_scheme", rep__jstr(r->authorization_scheme));
-    rep__set(c, o, "user_agent", rep__jstr(r->user_agent));
+    rep__set(c, o, "user_agent", rep__jan(c, r->user_agent, REP__J_TEXT));
     return rep__emit(c, o);
 }
 
@@ -521,8 +560,8 @@ static int rep__pair_cb(void *user, const struct sto_pair_row *r)
     struct rep__jchildren *x = user;
     json_t *o = json_object();
 
-    rep__set(x->c, o, "local", rep__jstr(r->local));
-    rep__set(x->c, o, "remote", rep__jstr(r->remote));
+    rep__set(x->c, o, "local", rep__jan(x->c, r->local, REP__J_TEXT));
+    rep__set(x->c, o, "remote", rep__jan(x->c, r->remote, REP__J_TEXT));
     rep__set(x->c, o, "proto", rep__jstr(r->proto));
     rep__set(x->c, o, "relayed", json_boolean(r->relayed));
     rep__set(x->c, o, "requests", json_integer(r->requests));
@@ -546,8 +585,8 @@ static json_t *rep__jturn(struct rep__jctx *c, const struct sto_session_row *r)
     if (!r->kind || strcmp(r->kind, "turn") != 0)
         return json_null();
     o = json_object();
-    rep__set(c, o, "relayed", rep__jstr(r->relayed));
-    rep__set(c, o, "mapped", rep__jstr(r->mapped));
+    rep__set(c, o, "relayed", rep__jan(c, r->relayed, REP__J_TEXT));
+    rep__set(c, o, "mapped", rep__jan(c, r->mapped, REP__J_TEXT));
     rep__set(c, o, "transport", rep__jstr(r->transport));
     rep__set(c, o, "lifetime", rep__jcount(r->lifetime));
     rep__set(c, o, "permissions", rep__jcount(r->permissions));
@@ -566,8 +605,8 @@ static json_t *rep__jselected(struct rep__jctx *c, const struct sto_session_row 
     if (!r->sel_local && !r->sel_remote)
         return json_null();
     o = json_object();
-    rep__set(c, o, "local", rep__jstr(r->sel_local));
-    rep__set(c, o, "remote", rep__jstr(r->sel_remote));
+    rep__set(c, o, "local", rep__jan(c, r->sel_local, REP__J_TEXT));
+    rep__set(c, o, "remote", rep__jan(c, r->sel_remote, REP__J_TEXT));
     return o;
 }
 
@@ -585,16 +624,16 @@ static int rep__session_cb(void *user, const struct sto_session_row *r)
     rep__set(c, o, "method", r->method > 0 ? json_integer(r->method) : json_null());
     rep__set(c, o, "submethod", rep__jstr(r->submethod));
     rep__set(c, o, "proto", rep__jstr(r->proto));
-    rep__set(c, o, "client", rep__jstr(r->client));
-    rep__set(c, o, "peer", rep__jstr(r->peer));
-    rep__set(c, o, "server", rep__jstr(r->server));
+    rep__set(c, o, "client", rep__jan(c, r->client, REP__J_ADDR));
+    rep__set(c, o, "peer", rep__jan(c, r->peer, REP__J_TEXT));
+    rep__set(c, o, "server", rep__jan(c, r->server, REP__J_TEXT));
     rep__set(c, o, "selected", rep__jselected(c, r));
     rep__set(c, o, "first", json_real(r->first));
     rep__set(c, o, "last", json_real(r->last));
     rep__set(c, o, "bytes", json_integer(r->bytes));
     rep__set(c, o, "ufrags", rep__jstr(r->ufrags));
     rep__set(c, o, "link", r->link_id > 0 ? json_integer(r->link_id) : json_null());
-    rep__set(c, o, "explanation", rep__jstr(r->explanation));
+    rep__set(c, o, "explanation", rep__jan(c, r->explanation, REP__J_TEXT));
     rep__set(c, o, "turn", rep__jturn(c, r));
     if (!x.a) {
         c->oom = 1;
@@ -619,13 +658,13 @@ static int rep__verdict_cb(void *user, const struct sto_verdict_row *r)
     rep__set(c, o, "confidence", rep__jstr(r->confidence));
     rep__set(c, o, "rule", rep__jstr(r->rule));
     rep__set(c, o, "proto", rep__jstr(r->proto));
-    rep__set(c, o, "src", rep__jstr(r->src));
+    rep__set(c, o, "src", rep__jan(c, r->src, REP__J_ADDR));
     rep__set(c, o, "sport", json_integer(r->sport));
-    rep__set(c, o, "dst", rep__jstr(r->dst));
+    rep__set(c, o, "dst", rep__jan(c, r->dst, REP__J_ADDR));
     rep__set(c, o, "dport", json_integer(r->dport));
-    rep__set(c, o, "host", rep__jstr(r->host));
+    rep__set(c, o, "host", rep__jan(c, r->host, REP__J_NAME));
     rep__set(c, o, "first", json_real(r->first));
-    rep__set(c, o, "evidence", rep__jstr(r->evidence));
+    rep__set(c, o, "evidence", rep__jan(c, r->evidence, REP__J_TEXT));
     rep__set(c, o, "session", r->session_id > 0 ? json_integer(r->session_id) : json_null());
     rep__set(c, o, "flow", r->flow_seq > 0 ? json_integer(r->flow_seq) : json_null());
     return rep__emit(c, o);
@@ -648,6 +687,23 @@ static json_t *rep__jarray_text(struct rep__jctx *c, const char *text)
     return a;
 }
 
+/* The host names array text @p text (hosts.names), each name anonymised when the report is. */
+static json_t *rep__jnames(struct rep__jctx *c, const char *text)
+{
+    json_t *a = rep__jarray_text(c, text), *v;
+    size_t i;
+
+    if (!a || !c->anon)
+        return a;
+    json_array_foreach(a, i, v)
+    {
+        if (json_is_string(v) &&
+            json_array_set_new(a, i, rep__jan(c, json_string_value(v), REP__J_NAME)) != 0)
+            c->oom = 1;
+    }
+    return a;
+}
+
 static int rep__host_cb(void *user, const struct sto_host_row *r)
 {
     struct rep__jctx *c = user;
@@ -655,8 +711,8 @@ static int rep__host_cb(void *user, const struct sto_host_row *r)
 
     rep__set(c, o, "id", json_integer(r->id));
     rep__set(c, o, "capture", json_integer(r->capture_id));
-    rep__set(c, o, "addr", rep__jstr(r->addr));
-    rep__set(c, o, "names", rep__jarray_text(c, r->names));
+    rep__set(c, o, "addr", rep__jan(c, r->addr, REP__J_ADDR));
+    rep__set(c, o, "names", rep__jnames(c, r->names));
     rep__set(c, o, "role", rep__jstr(r->role));
     rep__set(c, o, "local", json_boolean(r->local));
     rep__set(c, o, "methods", rep__jarray_text(c, r->methods));
@@ -721,9 +777,10 @@ static int rep__walk_result(struct rep__jctx *c, struct sto_db *db, int rc)
     return rc || c->oom || c->w->err ? -1 : 0;
 }
 
-int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err)
+static int rep__json_write(struct rep__jctx *cp, struct sto_db *db, const struct rep_opts *o,
+                           struct rep__out *w, char *err)
 {
-    struct rep__jctx c = {.w = w, .db = db, .n = 0, .oom = 0, .err = err};
+    struct rep__jctx c = *cp;
     json_t *version = json_string(SS_VERSION_STRING);
 
     if (!version) {
@@ -798,4 +855,19 @@ int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
     rep__array_close(&c);
     rep__puts(w, "}\n");
     return w->err ? -1 : 0;
+}
+
+int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err)
+{
+    struct rep__jctx c = {.w = w, .db = db, .n = 0, .oom = 0, .err = err};
+    int ret;
+
+    if (o->anonymize) {
+        c.anon = rep__anon_new(db, err);
+        if (!c.anon)
+            return -1;
+    }
+    ret = rep__json_write(&c, db, o, w, err);
+    rep__anon_free(c.anon);
+    return ret;
 }

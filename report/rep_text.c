@@ -8,6 +8,7 @@
  */
 #include "rep_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -27,11 +28,36 @@ struct rep__row {
 struct rep__tctx {
     struct rep__out *w;
     const struct rep_opts *o;
+    struct rep__anon *anon; /* --anonymize: the pseudonyms; NULL otherwise */
     size_t c_proto, c_src, c_dst, c_state, c_pkts, c_bytes, c_dur; /* column widths */
     int64_t rows;                                                  /* rows seen in this pass */
     int64_t limit;                                                 /* 0 = all */
     int napps;
 };
+
+/* What a string is, for the anonymiser. */
+enum rep__tk {
+    REP__T_ADDR, /* an address */
+    REP__T_NAME, /* a host name */
+    REP__T_TEXT  /* free text: "ip:port", explanations, evidence, paths, certificate names */
+};
+
+/* @p s anonymised as @p k when @p a is set, then escaped for the terminal into @p buf.
+ * Returns the display width. */
+static size_t rep__tesc(struct rep__anon *a, enum rep__tk k, const char *s, char *buf, size_t len)
+{
+    char tmp[4096];
+
+    if (a && s) {
+        if (k == REP__T_ADDR)
+            s = rep__anon_addr(a, s, tmp, sizeof tmp);
+        else if (k == REP__T_NAME)
+            s = rep__anon_name(a, s, tmp, sizeof tmp);
+        else
+            s = rep__anon_text(a, s, tmp, sizeof tmp);
+    }
+    return rep__escape(s, buf, len);
+}
 
 static const char *rep__on(const struct rep__tctx *t, const char *code)
 {
@@ -40,10 +66,11 @@ static const char *rep__on(const struct rep__tctx *t, const char *code)
 
 /* "addr:port", "[v6addr]:port", or just the address for protocols without ports. Returns the
  * display width. */
-static size_t rep__endpoint(const char *addr, int port, int ports, char *buf, size_t len)
+static size_t rep__endpoint(struct rep__anon *an, const char *addr, int port, int ports, char *buf,
+                            size_t len)
 {
     char a[72];
-    size_t w = rep__escape(addr ? addr : "?", a, sizeof a);
+    size_t w = rep__tesc(an, REP__T_ADDR, addr ? addr : "?", a, sizeof a);
     int n;
 
     if (!ports)
@@ -63,15 +90,15 @@ static int rep__failed_state(const char *s)
     return s && (!strcmp(s, "S0") || !strcmp(s, "REJ") || !strcmp(s, "RSTOS0") || !strcmp(s, "SH"));
 }
 
-static void rep__format_row(const struct sto_flow_row *r, struct rep__row *x)
+static void rep__format_row(struct rep__anon *an, const struct sto_flow_row *r, struct rep__row *x)
 {
     int ports = r->proto && (!strcmp(r->proto, "tcp") || !strcmp(r->proto, "udp"));
     char b1[24], b2[24];
     int n;
 
     x->w_proto = rep__escape(r->proto, x->proto, sizeof x->proto);
-    x->w_src = rep__endpoint(r->src, r->sport, ports, x->src, sizeof x->src);
-    x->w_dst = rep__endpoint(r->dst, r->dport, ports, x->dst, sizeof x->dst);
+    x->w_src = rep__endpoint(an, r->src, r->sport, ports, x->src, sizeof x->src);
+    x->w_dst = rep__endpoint(an, r->dst, r->dport, ports, x->dst, sizeof x->dst);
     x->w_state = rep__escape(r->state && *r->state ? r->state : "-", x->state, sizeof x->state);
     x->alert = rep__failed_state(r->state);
     n = snprintf(x->pkts, sizeof x->pkts, "%lld/%lld", (long long)r->pkts_out,
@@ -99,7 +126,7 @@ static int rep__size_cb(void *user, const struct sto_flow_row *r)
 
     if (t->limit && t->rows >= t->limit)
         return 1;
-    rep__format_row(r, &x);
+    rep__format_row(t->anon, r, &x);
     t->c_proto = rep__max(t->c_proto, x.w_proto);
     t->c_src = rep__max(t->c_src, x.w_src);
     t->c_dst = rep__max(t->c_dst, x.w_dst);
@@ -134,7 +161,7 @@ static int rep__print_cb(void *user, const struct sto_flow_row *r)
 
     if (t->limit && t->rows >= t->limit)
         return 1;
-    rep__format_row(r, &x);
+    rep__format_row(t->anon, r, &x);
     red = x.alert ? rep__on(t, REP__RED) : "";
     rep__cell(t->w, x.proto, x.w_proto, t->c_proto, 0, "", "");
     rep__cell(t->w, x.src, x.w_src, t->c_src, 0, "", "");
@@ -153,7 +180,8 @@ static int rep__capture_cb(void *user, const struct sto_capture_row *r)
     struct rep__tctx *t = user;
     char src[512], lt[64], kind[32], status[32], t1[40], t2[40], dur[24], bytes[24], sha[80];
 
-    rep__escape(r->source && strcmp(r->source, "-") ? r->source : "(stdin)", src, sizeof src);
+    rep__tesc(t->anon, REP__T_TEXT, r->source && strcmp(r->source, "-") ? r->source : "(stdin)",
+              src, sizeof src);
     rep__escape(r->linktype ? r->linktype : "?", lt, sizeof lt);
     rep__escape(r->kind, kind, sizeof kind);
     rep__escape(r->status, status, sizeof status);
@@ -211,6 +239,7 @@ static int rep__check(struct sto_db *db, struct rep__out *w, int rc, char *err)
 /* State of the summary walks: totals in a first pass, lines in the second. */
 struct rep__sctx {
     struct rep__out *w;
+    struct rep__anon *anon;
     int64_t total;         /* messages / transactions / failures */
     int64_t shown;         /* items printed in the current list */
     int64_t hidden;        /* items not printed (beyond the limit) */
@@ -270,7 +299,7 @@ static int rep__stun_addr_cb(void *user, const struct sto_stun_addr_row *r)
         x->hidden++;
         return 0;
     }
-    rep__escape(r->addr, addr, sizeof addr);
+    rep__tesc(x->anon, REP__T_TEXT, r->addr, addr, sizeof addr);
     rep__printf(x->w, "%s%s (%lld)", x->shown ? ", " : "", addr, (long long)r->messages);
     x->shown++;
     return x->w->err ? 1 : 0;
@@ -278,7 +307,7 @@ static int rep__stun_addr_cb(void *user, const struct sto_stun_addr_row *r)
 
 static int rep__stun_section(struct sto_db *db, struct rep__tctx *t, char *err)
 {
-    struct rep__sctx x = {.w = t->w};
+    struct rep__sctx x = {.w = t->w, .anon = t->anon};
     const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
     int rc;
 
@@ -332,7 +361,7 @@ static int rep__dns_fail_cb(void *user, const struct sto_dns_count_row *r)
     }
     x->shown++;
     wr = rep__escape(r->rcode, rcode, sizeof rcode);
-    wn = rep__escape(r->qname ? r->qname : "-", name, sizeof name);
+    wn = rep__tesc(x->anon, REP__T_NAME, r->qname ? r->qname : "-", name, sizeof name);
     wt = rep__escape(r->qtype ? r->qtype : "-", type, sizeof type);
     if (!x->print) {
         x->c_name = rep__max(x->c_name, wn);
@@ -350,7 +379,7 @@ static int rep__dns_fail_cb(void *user, const struct sto_dns_count_row *r)
 
 static int rep__dns_section(struct sto_db *db, struct rep__tctx *t, char *err)
 {
-    struct rep__sctx x = {.w = t->w};
+    struct rep__sctx x = {.w = t->w, .anon = t->anon};
     const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
     int rc;
 
@@ -402,7 +431,9 @@ static int rep__dns_section(struct sto_db *db, struct rep__tctx *t, char *err)
 /* "name n, name n, ..., and k more" lists of the TLS section. */
 struct rep__tlsctx {
     struct rep__out *w;
+    struct rep__anon *anon;
     int64_t shown, hidden, limit;
+    int names; /* the list is of server names (anonymised), not versions */
 };
 
 static int rep__tls_count_cb(void *user, const struct sto_tls_count_row *r, const char *none)
@@ -414,7 +445,10 @@ static int rep__tls_count_cb(void *user, const struct sto_tls_count_row *r, cons
         x->hidden++;
         return 0;
     }
-    rep__escape(r->name ? r->name : none, name, sizeof name);
+    if (r->name && x->anon && x->names)
+        rep__tesc(x->anon, REP__T_NAME, r->name, name, sizeof name);
+    else
+        rep__escape(r->name ? r->name : none, name, sizeof name);
     rep__printf(x->w, "%s%s %lld", x->shown++ ? ", " : "", name, (long long)r->connections);
     return x->w->err ? 1 : 0;
 }
@@ -482,7 +516,7 @@ static const char *rep__dn_attr(const char *dn, const char *key, char *buf, size
 
 /* A short form of a distinguished name for the terminal: "CN (O)", "CN", "O", else the name
  * itself; escaped. */
-static void rep__dn_short(const char *dn, char *buf, size_t len)
+static void rep__dn_short(struct rep__anon *an, const char *dn, char *buf, size_t len)
 {
     char cn[DIS_TLS_NAME_SIZE], o[DIS_TLS_NAME_SIZE], both[2 * DIS_TLS_NAME_SIZE + 4];
     const char *c = rep__dn_attr(dn, "CN", cn, sizeof cn);
@@ -492,7 +526,7 @@ static void rep__dn_short(const char *dn, char *buf, size_t len)
         snprintf(both, sizeof both, "%s (%s)", c, org);
     else
         snprintf(both, sizeof both, "%s", c ? c : org ? org : dn);
-    rep__escape(both, buf, len);
+    rep__tesc(an, REP__T_TEXT, both, buf, len);
 }
 
 static int rep__tls_leaf_cb(void *user, const struct sto_tls_leaf_row *r)
@@ -509,11 +543,12 @@ static int rep__tls_leaf_cb(void *user, const struct sto_tls_leaf_row *r)
     }
     x->shown++;
     if (r->subject)
-        rep__dn_short(r->subject, subj, sizeof subj);
+        rep__dn_short(x->anon, r->subject, subj, sizeof subj);
     else
         rep__escape("(unreadable certificate)", subj, sizeof subj);
-    rep__dn_short(r->issuer ? r->issuer : "?", iss, sizeof iss);
-    rep__escape(bad && r->verify_reason ? r->verify_reason : "", why, sizeof why);
+    rep__dn_short(x->anon, r->issuer ? r->issuer : "?", iss, sizeof iss);
+    rep__tesc(x->anon, REP__T_TEXT, bad && r->verify_reason ? r->verify_reason : "", why,
+              sizeof why);
     rep__printf(x->w, "    %-10s %s", verdict, subj);
     if (r->self_issued)
         rep__puts(x->w, " (self-issued)");
@@ -545,7 +580,7 @@ static int rep__tls_alert_cb(void *user, const struct sto_tls_alert_row *r)
         rep__printf(x->w, "%s (%d)", name ? name : "alert", r->desc);
     rep__puts(x->w, r->before_established ? ", during the handshake" : ", after the handshake");
     if (r->sni) {
-        rep__escape(r->sni, sni, sizeof sni);
+        rep__tesc(x->anon, REP__T_NAME, r->sni, sni, sizeof sni);
         rep__printf(x->w, ", e.g. %s", sni);
     }
     rep__puts(x->w, "\n");
@@ -562,7 +597,7 @@ static void rep__tls_list_end(struct rep__tlsctx *x)
 
 static int rep__tls_section(struct sto_db *db, struct rep__tctx *t, char *err)
 {
-    struct rep__tlsctx x = {.w = t->w};
+    struct rep__tlsctx x = {.w = t->w, .anon = t->anon};
     const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
     const struct sto_filter *f = &t->o->filter;
     struct sto_tls_totals tot;
@@ -591,6 +626,7 @@ static int rep__tls_section(struct sto_db *db, struct rep__tctx *t, char *err)
 
     x.shown = x.hidden = 0;
     x.limit = REP__TOP_SNIS;
+    x.names = 1;
     rep__puts(t->w, "  server names: ");
     rc = sto_each_tls_sni(db, f, rep__tls_sni_cb, &x);
     if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
@@ -609,6 +645,7 @@ static int rep__tls_section(struct sto_db *db, struct rep__tctx *t, char *err)
                     (long long)(tot.with_certs - tot.valid - tot.invalid - tot.errors));
     x.shown = x.hidden = 0;
     x.limit = REP__TOP_LEAVES;
+    x.names = 0;
     rc = sto_each_tls_leaf(db, f, rep__tls_leaf_cb, &x);
     if (rep__check(db, t->w, rc < 0 ? rc : 0, err) < 0)
         return -1;
@@ -636,18 +673,20 @@ static int rep__tls_section(struct sto_db *db, struct rep__tctx *t, char *err)
 /* State of the analysis sections: a count in a first pass, lines in the second. */
 struct rep__actx {
     struct rep__out *w;
+    struct rep__anon *anon;
+    const char *pad; /* hosts: what precedes a line; NULL: two spaces */
     int64_t total;
     int print;
 };
 
 /* Writes "    " and the escaped @p s on a line of its own (nothing for NULL or ""). */
-static void rep__indented(struct rep__out *w, const char *s)
+static void rep__indented(struct rep__out *w, struct rep__anon *an, const char *s)
 {
     char buf[4096];
 
     if (!s || !*s)
         return;
-    rep__escape(s, buf, sizeof buf);
+    rep__tesc(an, REP__T_TEXT, s, buf, sizeof buf);
     rep__printf(w, "      %s\n", buf);
 }
 
@@ -668,8 +707,8 @@ static int rep__session_line_cb(void *user, const struct sto_session_row *r)
         rep__puts(x->w, ", no method");
     }
     if (r->sel_local || r->sel_remote) {
-        rep__escape(r->sel_local ? r->sel_local : "?", loc, sizeof loc);
-        rep__escape(r->sel_remote ? r->sel_remote : "?", rem, sizeof rem);
+        rep__tesc(x->anon, REP__T_TEXT, r->sel_local ? r->sel_local : "?", loc, sizeof loc);
+        rep__tesc(x->anon, REP__T_TEXT, r->sel_remote ? r->sel_remote : "?", rem, sizeof rem);
         rep__escape(r->proto ? r->proto : "?", proto, sizeof proto);
         rep__printf(x->w, ", %s %s <-> %s", proto, loc, rem);
     }
@@ -681,7 +720,7 @@ static int rep__session_line_cb(void *user, const struct sto_session_row *r)
     if (r->link_id > 0)
         rep__printf(x->w, ", with #%lld", (long long)r->link_id);
     rep__puts(x->w, "\n");
-    rep__indented(x->w, r->explanation);
+    rep__indented(x->w, x->anon, r->explanation);
     return x->w->err ? 1 : 0;
 }
 
@@ -699,25 +738,25 @@ static int rep__verdict_line_cb(void *user, const struct sto_verdict_row *r)
     rep__escape(r->confidence, conf, sizeof conf);
     rep__escape(r->rule ? r->rule : "-", rule, sizeof rule);
     rep__escape(r->proto ? r->proto : "?", proto, sizeof proto);
-    rep__endpoint(r->src, r->sport, ports, src, sizeof src);
-    rep__endpoint(r->dst, r->dport, ports, dst, sizeof dst);
+    rep__endpoint(x->anon, r->src, r->sport, ports, src, sizeof src);
+    rep__endpoint(x->anon, r->dst, r->dport, ports, dst, sizeof dst);
     rep__printf(x->w, "  %s (%s, %s), rule %s: %s %s -> %s", code, kind, conf, rule, proto, src,
                 dst);
     if (r->host) {
-        rep__escape(r->host, host, sizeof host);
+        rep__tesc(x->anon, REP__T_NAME, r->host, host, sizeof host);
         rep__printf(x->w, " (%s)", host);
     }
     if (r->session_id > 0)
         rep__printf(x->w, ", session #%lld", (long long)r->session_id);
     rep__puts(x->w, "\n");
-    rep__indented(x->w, r->evidence);
+    rep__indented(x->w, x->anon, r->evidence);
     return x->w->err ? 1 : 0;
 }
 
 /* The elements of the stored JSON array text @p a (hosts.names, hosts.methods) as an escaped
  * comma list ("a.example, b.example", "2, 3"); "" for an empty array, the text itself escaped
  * when it is not an array. */
-static void rep__array_text(const char *a, char *buf, size_t len)
+static void rep__array_text(struct rep__anon *an, const char *a, char *buf, size_t len)
 {
     json_t *j = a ? json_loads(a, 0, NULL) : NULL;
     char tmp[2048];
@@ -736,9 +775,13 @@ static void rep__array_text(const char *a, char *buf, size_t len)
 
         if (o + 1 >= sizeof tmp)
             break;
-        if (json_is_string(v))
-            n = snprintf(tmp + o, sizeof tmp - o, "%s%s", i ? ", " : "", json_string_value(v));
-        else if (json_is_integer(v))
+        if (json_is_string(v)) {
+            char nb[512];
+
+            n = snprintf(tmp + o, sizeof tmp - o, "%s%s", i ? ", " : "",
+                         an ? rep__anon_name(an, json_string_value(v), nb, sizeof nb)
+                            : json_string_value(v));
+        } else if (json_is_integer(v))
             n = snprintf(tmp + o, sizeof tmp - o, "%s%lld", i ? ", " : "",
                          (long long)json_integer_value(v));
         if (n > 0)
@@ -756,15 +799,15 @@ static int rep__host_line_cb(void *user, const struct sto_host_row *r)
     x->total++;
     if (!x->print)
         return 0;
-    rep__escape(r->addr, addr, sizeof addr);
+    rep__tesc(x->anon, REP__T_ADDR, r->addr, addr, sizeof addr);
     rep__escape(r->role, role, sizeof role);
-    rep__array_text(r->methods, methods, sizeof methods);
-    rep__array_text(r->names, names, sizeof names);
+    rep__array_text(NULL, r->methods, methods, sizeof methods);
+    rep__array_text(x->anon, r->names, names, sizeof names);
     rep__iso8601(r->first, t1, sizeof t1);
     rep__iso8601(r->last, t2, sizeof t2);
-    rep__printf(x->w, "  %s %s%s, methods %s, %lld verdict%s, %s to %s", addr, role,
-                r->local ? " (local)" : "", *methods ? methods : "none", (long long)r->verdicts,
-                r->verdicts == 1 ? "" : "s", t1, t2);
+    rep__printf(x->w, "%s%s %s%s, methods %s, %lld verdict%s, %s to %s", x->pad ? x->pad : "  ",
+                addr, role, r->local ? " (local)" : "", *methods ? methods : "none",
+                (long long)r->verdicts, r->verdicts == 1 ? "" : "s", t1, t2);
     if (*names)
         rep__printf(x->w, ": %s", names);
     rep__puts(x->w, "\n");
@@ -791,7 +834,7 @@ static int rep__awalk(struct sto_db *db, const struct sto_filter *f, enum rep__a
 static int rep__analysis_section(struct sto_db *db, struct rep__tctx *t, enum rep__akind k,
                                  const char *title, char *err)
 {
-    struct rep__actx x = {.w = t->w};
+    struct rep__actx x = {.w = t->w, .anon = t->anon};
     const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
 
     if (rep__check(db, t->w, rep__awalk(db, &t->o->filter, k, &x), err) < 0)
@@ -810,14 +853,21 @@ static void rep__filter_line(struct rep__tctx *t)
     const struct sto_filter *f = &t->o->filter;
     char buf[160], ts[40];
 
-    if (!f->capture_id && !(f->host && *f->host) && f->since <= 0 && f->until <= 0)
+    if (!f->capture_id && !(f->host && *f->host) && f->since <= 0 && f->until <= 0 &&
+        f->method <= 0 && !(f->rule && *f->rule))
         return;
     rep__puts(t->w, "filter:");
     if (f->capture_id)
         rep__printf(t->w, " capture %lld", (long long)f->capture_id);
     if (f->host && *f->host) {
-        rep__escape(f->host, buf, sizeof buf);
+        rep__tesc(t->anon, REP__T_ADDR, f->host, buf, sizeof buf);
         rep__printf(t->w, " host %s", buf);
+    }
+    if (f->method > 0)
+        rep__printf(t->w, " method %d", f->method);
+    if (f->rule && *f->rule) {
+        rep__escape(f->rule, buf, sizeof buf);
+        rep__printf(t->w, " rule %s", buf);
     }
     if (f->since > 0) {
         rep__iso8601(f->since, ts, sizeof ts);
@@ -828,6 +878,375 @@ static void rep__filter_line(struct rep__tctx *t)
         rep__printf(t->w, " until %s", ts);
     }
     rep__puts(t->w, "\n");
+}
+
+/* ---- summary, checklist, methods, hosts ---- */
+
+#define REP__GREEN "\033[32m"
+#define REP__YELLOW "\033[33m"
+#define REP__DIM "\033[2m"
+
+/* Product hosts (clients and consoles) and other hosts, counted per role. */
+struct rep__hcount {
+    int64_t clients, consoles, servers, others;
+};
+
+static int rep__hcount_cb(void *user, const struct sto_host_row *r)
+{
+    struct rep__hcount *h = user;
+
+    if (r->role && !strcmp(r->role, "client"))
+        h->clients++;
+    else if (r->role && !strcmp(r->role, "console"))
+        h->consoles++;
+    else if (r->role && !strcmp(r->role, "server"))
+        h->servers++;
+    else
+        h->others++;
+    return 0;
+}
+
+static int rep__summary_section(struct sto_db *db, struct rep__tctx *t,
+                                const struct sto_totals *tot, char *err)
+{
+    struct rep__out *w = t->w;
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    struct rep__hcount h = {0};
+    char t1[40], t2[40], dur[24], bytes[24];
+    int rc;
+
+    rc = sto_each_host(db, &t->o->filter, rep__hcount_cb, &h);
+    if (rep__check(db, w, rc, err) < 0)
+        return -1;
+    rep__printf(w, "\n%sSummary%s\n", bold, reset);
+    rep__printf(w, "  sources: %lld capture%s\n", (long long)tot->captures,
+                tot->captures == 1 ? "" : "s");
+    if (tot->first > 0) {
+        rep__iso8601(tot->first, t1, sizeof t1);
+        rep__iso8601(tot->last, t2, sizeof t2);
+        rep__duration(tot->last - tot->first, dur, sizeof dur);
+        rep__printf(w, "  time: %s to %s (%s)\n", t1, t2, dur);
+    } else {
+        rep__puts(w, "  time: -\n");
+    }
+    rep__bytes(tot->bytes, bytes, sizeof bytes);
+    rep__printf(w, "  packets: %lld (%s), %lld drops, %lld warnings\n", (long long)tot->packets,
+                bytes, (long long)tot->drops, (long long)tot->warnings);
+    rep__printf(w, "  flows: %lld (tcp %lld, udp %lld, icmp %lld, other %lld)\n",
+                (long long)tot->flows, (long long)tot->tcp_flows, (long long)tot->udp_flows,
+                (long long)tot->icmp_flows, (long long)tot->other_flows);
+    if (tot->flows > 0) {
+        rep__puts(w, "  top applications: ");
+        t->napps = 0;
+        rc = sto_each_app(db, &t->o->filter, rep__app_cb, t);
+        if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
+            return -1;
+        rep__puts(w, "\n");
+    }
+    rep__printf(w, "  product hosts: %lld (%lld console%s, %lld client%s); %lld server%s\n",
+                (long long)(h.clients + h.consoles), (long long)h.consoles,
+                h.consoles == 1 ? "" : "s", (long long)h.clients, h.clients == 1 ? "" : "s",
+                (long long)h.servers, h.servers == 1 ? "" : "s");
+    return w->err ? -1 : 0;
+}
+
+/* One checklist row, copied out of rep__checklist's callback (its strings are borrowed). */
+struct rep__ckrow {
+    char rule[96], status[16], flows[48], verdicts[64], change[1024], codes[512];
+    char examples[3][1024];
+    int n_examples;
+    size_t w_rule, w_flows, w_verdicts;
+};
+
+struct rep__ckctx {
+    struct rep__anon *anon;
+    struct rep__ckrow *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int rep__ck_collect_cb(void *user, const struct rep__check *c)
+{
+    struct rep__ckctx *x = user;
+    struct rep__ckrow *r;
+    int n;
+
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 16;
+        struct rep__ckrow *v = realloc(x->v, cap * sizeof *v);
+
+        if (!v) {
+            x->oom = 1;
+            return 1;
+        }
+        x->v = v;
+        x->cap = cap;
+    }
+    r = &x->v[x->n++];
+    memset(r, 0, sizeof *r);
+    r->w_rule = rep__escape(c->rule, r->rule, sizeof r->rule);
+    rep__escape(c->status, r->status, sizeof r->status);
+    n = snprintf(r->flows, sizeof r->flows, "%lld/%lld", (long long)c->flows_ok,
+                 (long long)c->flows);
+    r->w_flows = n > 0 ? (size_t)n : 0;
+    if (c->blocked && c->inspected)
+        n = snprintf(r->verdicts, sizeof r->verdicts, "%lld blocked, %lld inspected",
+                     (long long)c->blocked, (long long)c->inspected);
+    else if (c->blocked)
+        n = snprintf(r->verdicts, sizeof r->verdicts, "%lld blocked", (long long)c->blocked);
+    else if (c->inspected)
+        n = snprintf(r->verdicts, sizeof r->verdicts, "%lld inspected", (long long)c->inspected);
+    else
+        n = snprintf(r->verdicts, sizeof r->verdicts, "-");
+    r->w_verdicts = n > 0 ? (size_t)n : 0;
+    rep__tesc(x->anon, REP__T_TEXT, c->change && *c->change ? c->change : "-", r->change,
+              sizeof r->change);
+    rep__escape(c->codes, r->codes, sizeof r->codes);
+    for (int i = 0; i < c->n_examples && i < 3; i++)
+        rep__tesc(x->anon, REP__T_TEXT, c->examples[i], r->examples[i], sizeof r->examples[i]);
+    r->n_examples = c->n_examples < 3 ? c->n_examples : 3;
+    return 0;
+}
+
+static const char *rep__status_color(const struct rep__tctx *t, const char *status)
+{
+    if (!t->o->color)
+        return "";
+    if (!strcmp(status, "ok"))
+        return REP__GREEN;
+    if (!strcmp(status, "blocked"))
+        return REP__RED;
+    if (!strcmp(status, "inspected"))
+        return REP__YELLOW;
+    return REP__DIM;
+}
+
+static int rep__checklist_section(struct sto_db *db, struct rep__tctx *t, char *err)
+{
+    struct rep__out *w = t->w;
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    struct rep__ckctx x = {.anon = t->anon};
+    size_t c_rule = strlen("RULE"), c_status = strlen("inspected"), c_flows = strlen("ANSWERED"),
+           c_verd = strlen("VERDICTS");
+    int rc = rep__checklist(db, t->o, rep__ck_collect_cb, &x, err);
+
+    if (rc < 0 || x.oom) {
+        if (x.oom)
+            snprintf(err, SS_ERRBUF_SIZE, "checklist: out of memory");
+        free(x.v);
+        return -1;
+    }
+    rep__printf(w, "\n%sChecklist%s (%zu rule%s)\n", bold, reset, x.n, x.n == 1 ? "" : "s");
+    if (x.n == 0) {
+        rep__puts(w, "  none (no analysed capture with a profile)\n");
+        free(x.v);
+        return w->err ? -1 : 0;
+    }
+    for (size_t i = 0; i < x.n; i++) {
+        c_rule = rep__max(c_rule, x.v[i].w_rule);
+        c_flows = rep__max(c_flows, x.v[i].w_flows);
+        c_verd = rep__max(c_verd, x.v[i].w_verdicts);
+    }
+    rep__printf(w, "  %s", bold);
+    rep__cell(w, "RULE", 4, c_rule, 0, "", "");
+    rep__cell(w, "STATUS", 6, c_status, 0, "", "");
+    rep__cell(w, "ANSWERED", 8, c_flows, 1, "", "");
+    rep__cell(w, "VERDICTS", 8, c_verd, 0, "", "");
+    rep__printf(w, "CHANGE%s\n", reset);
+    for (size_t i = 0; i < x.n && !w->err; i++) {
+        const struct rep__ckrow *r = &x.v[i];
+        const char *on = rep__status_color(t, r->status);
+
+        rep__puts(w, "  ");
+        rep__cell(w, r->rule, r->w_rule, c_rule, 0, "", "");
+        rep__cell(w, r->status, strlen(r->status), c_status, 0, on, *on ? REP__RESET : "");
+        rep__cell(w, r->flows, r->w_flows, c_flows, 1, "", "");
+        rep__cell(w, r->verdicts, r->w_verdicts, c_verd, 0, "", "");
+        rep__printf(w, "%s\n", r->change);
+        if (*r->codes)
+            rep__printf(w, "      codes: %s\n", r->codes);
+        for (int k = 0; k < r->n_examples; k++)
+            rep__printf(w, "      %s\n", r->examples[k]);
+    }
+    free(x.v);
+    return w->err ? -1 : 0;
+}
+
+/* The Methods section: one line per (method, submethod), then its sessions' explanations. */
+struct rep__mrow {
+    int method;
+    char submethod[32], kind[32]; /* "" when NULL */
+    int64_t sessions, bytes, rtt_n;
+    double rtt_ms;
+};
+
+struct rep__mctx {
+    struct rep__mrow *v;
+    size_t n, cap;
+    int oom;
+    int64_t with_method; /* sessions with a method: the base of the shares */
+};
+
+static int rep__mstat_cb(void *user, const struct sto_method_stat_row *r)
+{
+    struct rep__mctx *x = user;
+    struct rep__mrow *m;
+
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 8;
+        struct rep__mrow *v = realloc(x->v, cap * sizeof *v);
+
+        if (!v) {
+            x->oom = 1;
+            return 1;
+        }
+        x->v = v;
+        x->cap = cap;
+    }
+    m = &x->v[x->n++];
+    memset(m, 0, sizeof *m);
+    m->method = r->method;
+    snprintf(m->submethod, sizeof m->submethod, "%s", r->submethod ? r->submethod : "");
+    snprintf(m->kind, sizeof m->kind, "%s", r->kind ? r->kind : "");
+    m->sessions = r->sessions;
+    m->bytes = r->bytes;
+    m->rtt_ms = r->rtt_ms;
+    m->rtt_n = r->rtt_n;
+    if (r->method > 0)
+        x->with_method += r->sessions;
+    return 0;
+}
+
+/* The sessions of one Methods row, each with its explanation. */
+struct rep__msess {
+    struct rep__out *w;
+    struct rep__anon *anon;
+    const struct rep__mrow *m;
+};
+
+static int rep__msess_cb(void *user, const struct sto_session_row *r)
+{
+    struct rep__msess *x = user;
+    const struct rep__mrow *m = x->m;
+    char a[96], b[96], bytes[24], dur[24], why[4096];
+
+    if (r->method != m->method || strcmp(r->submethod ? r->submethod : "", m->submethod) != 0)
+        return 0;
+    if (m->method == 0 && strcmp(r->kind ? r->kind : "", m->kind) != 0)
+        return 0;
+    /* A TURN allocation that an ICE session ran through is listed with that session. */
+    if (r->kind && !strcmp(r->kind, "turn") && r->link_id > 0)
+        return 0;
+    rep__tesc(x->anon, REP__T_ADDR, r->client ? r->client : "?", a, sizeof a);
+    if (r->peer)
+        rep__tesc(x->anon, REP__T_ADDR, r->peer, b, sizeof b);
+    else
+        rep__tesc(x->anon, REP__T_TEXT, r->server ? r->server : "?", b, sizeof b);
+    rep__bytes(r->bytes, bytes, sizeof bytes);
+    rep__duration(r->last - r->first, dur, sizeof dur);
+    rep__printf(x->w, "    #%lld %s <-> %s, %s in %s\n", (long long)r->id, a, b, bytes, dur);
+    if (r->explanation && *r->explanation) {
+        rep__tesc(x->anon, REP__T_TEXT, r->explanation, why, sizeof why);
+        rep__printf(x->w, "      %s\n", why);
+    }
+    return x->w->err ? 1 : 0;
+}
+
+static int rep__methods_section(struct sto_db *db, struct rep__tctx *t, char *err)
+{
+    struct rep__out *w = t->w;
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    struct rep__mctx x = {0};
+    int64_t total = 0;
+    int rc = sto_each_method_stat(db, &t->o->filter, rep__mstat_cb, &x);
+
+    if (rc < 0 || x.oom) {
+        free(x.v);
+        if (x.oom) {
+            snprintf(err, SS_ERRBUF_SIZE, "methods: out of memory");
+            return -1;
+        }
+        return rep__check(db, w, -1, err);
+    }
+    for (size_t i = 0; i < x.n; i++)
+        total += x.v[i].sessions;
+    rep__printf(w, "\n%sMethods%s (%lld session%s)\n", bold, reset, (long long)total,
+                total == 1 ? "" : "s");
+    if (x.n == 0)
+        rep__puts(w, "  none\n");
+    for (size_t i = 0; i < x.n && !w->err; i++) {
+        const struct rep__mrow *m = &x.v[i];
+        struct rep__msess s = {.w = w, .anon = t->anon, .m = m};
+        struct sto_filter f = t->o->filter;
+        char bytes[24], sub[48], kind[48];
+
+        rep__bytes(m->bytes, bytes, sizeof bytes);
+        rep__escape(m->submethod, sub, sizeof sub);
+        rep__escape(m->kind, kind, sizeof kind);
+        if (m->method > 0)
+            rep__printf(
+                w, "  %smethod %d%s%s%s: %lld session%s (%.0f%%), %s", bold, m->method,
+                *sub ? " " : "", sub, reset, (long long)m->sessions, m->sessions == 1 ? "" : "s",
+                x.with_method ? 100.0 * (double)m->sessions / (double)x.with_method : 0.0, bytes);
+        else
+            rep__printf(w, "  %sno method (%s)%s: %lld session%s, %s", bold, *kind ? kind : "other",
+                        reset, (long long)m->sessions, m->sessions == 1 ? "" : "s", bytes);
+        if (m->rtt_n > 0)
+            rep__printf(w, ", RTT %.1f ms (median of %lld)", m->rtt_ms, (long long)m->rtt_n);
+        rep__puts(w, "\n");
+        f.method = m->method;
+        rc = sto_each_session(db, &f, rep__msess_cb, &s);
+        if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0) {
+            free(x.v);
+            return -1;
+        }
+    }
+    free(x.v);
+    return w->err ? -1 : 0;
+}
+
+/* Hosts: the product hosts (clients, consoles), then the servers and others. */
+struct rep__hctx {
+    struct rep__actx a;
+    int product; /* 1: clients and consoles; 0: the others */
+};
+
+static int rep__host_pick_cb(void *user, const struct sto_host_row *r)
+{
+    struct rep__hctx *h = user;
+    int product = r->role && (!strcmp(r->role, "client") || !strcmp(r->role, "console"));
+
+    if (product != h->product)
+        return 0;
+    return rep__host_line_cb(&h->a, r);
+}
+
+static int rep__hosts_section(struct sto_db *db, struct rep__tctx *t, char *err)
+{
+    struct rep__out *w = t->w;
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
+    struct rep__hcount n = {0};
+    struct rep__hctx h = {.a = {.w = w, .anon = t->anon, .pad = "    ", .print = 1}, .product = 1};
+    int rc = sto_each_host(db, &t->o->filter, rep__hcount_cb, &n);
+
+    if (rep__check(db, w, rc, err) < 0)
+        return -1;
+    rep__printf(w, "\n%sHosts%s (%lld)\n", bold, reset,
+                (long long)(n.clients + n.consoles + n.servers + n.others));
+    if (n.clients + n.consoles + n.servers + n.others == 0) {
+        rep__puts(w, "  none\n");
+        return w->err ? -1 : 0;
+    }
+    rep__printf(w, "  product hosts (%lld):\n", (long long)(n.clients + n.consoles));
+    rc = sto_each_host(db, &t->o->filter, rep__host_pick_cb, &h);
+    if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
+        return -1;
+    if (n.servers + n.others == 0)
+        return w->err ? -1 : 0;
+    rep__printf(w, "  servers and others (%lld):\n", (long long)(n.servers + n.others));
+    h.product = 0;
+    rc = sto_each_host(db, &t->o->filter, rep__host_pick_cb, &h);
+    return rep__check(db, w, rc < 0 ? rc : 0, err);
 }
 
 /* The flow table of the @p flows matching flows, sized in a first pass. */
@@ -869,10 +1288,12 @@ static int rep__flow_table(struct sto_db *db, struct rep__tctx *t, int64_t flows
     return w->err ? -1 : 0;
 }
 
-int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err)
+/* The sections, in order; the detail sections only with o->details. */
+static int rep__text_sections(struct sto_db *db, struct rep__tctx *t, char *err)
 {
-    struct rep__tctx t = {.w = w, .o = o, .limit = o->max_flows > 0 ? o->max_flows : 0};
-    const char *bold = rep__on(&t, REP__BOLD), *reset = rep__on(&t, REP__RESET);
+    const struct rep_opts *o = t->o;
+    struct rep__out *w = t->w;
+    const char *bold = rep__on(t, REP__BOLD), *reset = rep__on(t, REP__RESET);
     struct sto_totals tot;
     int rc;
 
@@ -881,39 +1302,45 @@ int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, c
 
     rep__printf(w, "%ssensoscope %s report%s (database schema %d)\n", bold, SS_VERSION_STRING,
                 reset, sto_schema_version());
-    rep__filter_line(&t);
+    rep__filter_line(t);
 
     rep__printf(w, "\n%sCaptures%s (%lld)\n", bold, reset, (long long)tot.captures);
     if (tot.captures == 0)
         rep__puts(w, "  none\n");
-    rc = sto_each_capture(db, &o->filter, rep__capture_cb, &t);
+    rc = sto_each_capture(db, &o->filter, rep__capture_cb, t);
     if (rep__check(db, w, rc, err) < 0)
         return -1;
 
-    rep__printf(w, "\n%sTotals%s\n", bold, reset);
-    rep__printf(w, "  flows: %lld (tcp %lld, udp %lld, icmp %lld, other %lld)\n",
-                (long long)tot.flows, (long long)tot.tcp_flows, (long long)tot.udp_flows,
-                (long long)tot.icmp_flows, (long long)tot.other_flows);
-    if (tot.flows > 0) {
-        rep__puts(w, "  top applications: ");
-        rc = sto_each_app(db, &o->filter, rep__app_cb, &t);
-        if (rep__check(db, w, rc < 0 ? rc : 0, err) < 0)
-            return -1;
-        rep__puts(w, "\n");
-    }
-
-    if (rep__analysis_section(db, &t, REP__A_VERDICTS, "Verdicts", err) < 0 ||
-        rep__analysis_section(db, &t, REP__A_SESSIONS, "Sessions", err) < 0 ||
-        rep__analysis_section(db, &t, REP__A_HOSTS, "Hosts", err) < 0)
+    if (rep__summary_section(db, t, &tot, err) < 0 || rep__checklist_section(db, t, err) < 0 ||
+        rep__methods_section(db, t, err) < 0 || rep__hosts_section(db, t, err) < 0 ||
+        rep__analysis_section(db, t, REP__A_VERDICTS, "Verdicts", err) < 0 ||
+        rep__analysis_section(db, t, REP__A_SESSIONS, "Sessions", err) < 0)
         return -1;
+    if (!o->details)
+        return w->err ? -1 : 0;
 
     rep__printf(w, "\n%sFlows%s (%lld)\n", bold, reset, (long long)tot.flows);
     if (tot.flows == 0)
         rep__puts(w, "  none\n");
-    else if (rep__flow_table(db, &t, tot.flows, err) < 0)
+    else if (rep__flow_table(db, t, tot.flows, err) < 0)
         return -1;
-    if (rep__tls_section(db, &t, err) < 0 || rep__stun_section(db, &t, err) < 0 ||
-        rep__dns_section(db, &t, err) < 0)
+    if (rep__tls_section(db, t, err) < 0 || rep__stun_section(db, t, err) < 0 ||
+        rep__dns_section(db, t, err) < 0)
         return -1;
     return w->err ? -1 : 0;
+}
+
+int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err)
+{
+    struct rep__tctx t = {.w = w, .o = o, .limit = o->max_flows > 0 ? o->max_flows : 0};
+    int ret;
+
+    if (o->anonymize) {
+        t.anon = rep__anon_new(db, err);
+        if (!t.anon)
+            return -1;
+    }
+    ret = rep__text_sections(db, &t, err);
+    rep__anon_free(t.anon);
+    return ret;
 }

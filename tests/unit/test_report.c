@@ -647,7 +647,7 @@ static const char *line_with(const char *text, const char *needle, char *buf, si
 static void test_text(void **state)
 {
     struct fixture *fx = *state;
-    struct rep_opts o = {.format = REP_TEXT};
+    struct rep_opts o = {.format = REP_TEXT, .details = 1};
     char line[512];
 
     run(fx, &o);
@@ -755,7 +755,7 @@ static void test_json_dns_numbers(void **state)
 static void test_text_sections_escaped_and_empty(void **state)
 {
     struct fixture *fx = *state;
-    struct rep_opts o = {.format = REP_TEXT};
+    struct rep_opts o = {.format = REP_TEXT, .details = 1};
     struct dis_dns_msg *m = malloc(sizeof *m);
     struct tls_fixture *x = malloc(sizeof *x), y;
     struct dis_event ev, evs[2];
@@ -822,7 +822,7 @@ static void test_text_sections_escaped_and_empty(void **state)
 static void test_text_limit_and_colour(void **state)
 {
     struct fixture *fx = *state;
-    struct rep_opts o = {.format = REP_TEXT, .color = 1, .max_flows = 2};
+    struct rep_opts o = {.format = REP_TEXT, .color = 1, .max_flows = 2, .details = 1};
     char line[512];
 
     run(fx, &o);

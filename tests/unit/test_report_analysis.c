@@ -262,10 +262,13 @@ static void test_json_verdicts_hosts_rules(void **state)
     o.filter.capture_id = fx->cap1;
     root = run_json(fx, &o);
     assert_int_equal(json_array_size(jget(root, "sessions")), 3);
-    /* one checklist row per rule of the capture's profile (rules sturn-eu, relay) */
+    /* one checklist row per rule of the capture's profile (cloud, relay); the inspected
+     * verdict names cloud, the blocked one sturn-eu (not a rule of this profile) */
     assert_int_equal(json_array_size(jget(root, "checklist")), 2);
-    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 0), "rule"), "sturn-eu");
-    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 0), "status"), "blocked");
+    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 0), "rule"), "cloud");
+    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 0), "status"), "inspected");
+    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 1), "rule"), "relay");
+    assert_string_equal(jstr(json_array_get(jget(root, "checklist"), 1), "status"), "not_seen");
     caps = jget(root, "captures");
     assert_jnull(json_array_get(caps, 0), "profile");
 
@@ -375,7 +378,8 @@ static void test_text_sections(void **state)
     assert_null(strchr(fx->out, '\033'));
     assert_non_null(strstr(fx->out, "\nVerdicts (2)\n"));
     assert_non_null(strstr(fx->out, "\nSessions (3)\n"));
-    assert_non_null(strstr(fx->out, "\nHosts (2)\n"));
+    assert_non_null(strstr(fx->out, "\nHosts (2)\n  product hosts (1):\n    10.0.0.5 client"));
+    assert_non_null(strstr(fx->out, "\n  servers and others (1):\n    203.0.113.7 server"));
 
     snprintf(want, sizeof want, "  #%lld ice, method 3/relay-tls", (long long)ice);
     line_with(fx->out, want, line, sizeof line);
@@ -399,7 +403,7 @@ static void test_text_sections(void **state)
     assert_non_null(strstr(fx->out, "      issuer CN=Evil\\xff\\x1b[2J\\nInc\n"));
 
     line_with(fx->out, "  10.0.0.5 client", line, sizeof line);
-    assert_string_equal(line, "  10.0.0.5 client (local), methods 2, 3, 2 verdicts, "
+    assert_string_equal(line, "    10.0.0.5 client (local), methods 2, 3, 2 verdicts, "
                               "2023-11-14T22:13:20.623Z to 2023-11-14T22:14:22.123Z: "
                               "pc-12.school.lan, pc12");
     line_with(fx->out, "  203.0.113.7 server", line, sizeof line);
