@@ -18,7 +18,7 @@ BUILD_PKGS=(build-essential cmake pkg-config libpcap-dev libndpi-dev libssl-dev 
             libjansson-dev zlib1g-dev libinih-dev python3)
 TEST_PKGS=(libcmocka-dev sqlite3 tshark tcpdump iproute2 nftables socat openssl curl
            wireshark-common clang libclang-rt-14-dev clang-format git
-           iptables dnsmasq-base coturn nodejs jq ethtool)
+           iptables dnsmasq-base coturn nodejs jq ethtool chromium)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -64,6 +64,8 @@ demo)
     build/cli/sensoscope analyze --db build/demo.db "${ca[@]}" "$demo"
     log "report (build/cli/sensoscope report --db build/demo.db)"
     build/cli/sensoscope report --db build/demo.db
+    build/cli/sensoscope report --db build/demo.db --format html -o build/demo-report.html
+    log "HTML report: $ROOT/build/demo-report.html (open it in a browser)"
     ;;
 test)
     install_missing "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
