@@ -289,6 +289,15 @@ int rep_write(struct sto_db *db, const struct rep_opts *o, FILE *out, char err[S
     case REP_JSON:
         ret = rep__json(db, o, &w, err);
         break;
+    case REP_MARKDOWN:
+        ret = rep__markdown(db, o, &w, err);
+        break;
+    case REP_HTML:
+        ret = rep__html(db, o, &w, err);
+        break;
+    case REP_CSV:
+        ret = rep__csv(db, o, &w, err);
+        break;
     default:
         snprintf(err, SS_ERRBUF_SIZE, "unknown report format %d", (int)o->format);
         ret = -1;

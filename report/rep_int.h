@@ -46,9 +46,58 @@ void rep__duration(double secs, char *buf, size_t len);
  *  "handshake_failure", "unknown_ca", ...; NULL for a value without a name. */
 const char *rep__tls_alert_name(int desc);
 
-/** The two renderers. Return 0, or -1 with @p err set (database error) or with @p err empty
- *  and @c w->err set (write error). */
+/** The renderers. Return 0, or -1 with @p err set (database error) or with @p err empty and
+ *  @c w->err set (write error). */
 int rep__json(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err);
 int rep__text(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err);
+int rep__markdown(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err);
+int rep__html(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err);
+int rep__csv(struct sto_db *db, const struct rep_opts *o, struct rep__out *w, char *err);
+
+/**
+ * One row of the requirement checklist: a rule of the profile the capture(s) were analysed
+ * with, and how the traffic fared against it. Strings are borrowed until the callback
+ * returns; texts come from the database (and so from packets): escape them for the format.
+ */
+struct rep__check {
+    const char *rule;     /**< rule id ("cloud") */
+    const char *hosts;    /**< its destinations ("*.senso.cloud"), space separated */
+    const char *ports;    /**< its ports ("tcp/443 udp/3478") */
+    const char *used_for; /**< what the product uses it for */
+    const char *status;   /**< "ok", "blocked", "inspected" or "not_seen" (worst first) */
+    int64_t flows;        /**< flows attributed to the rule */
+    int64_t flows_ok;     /**< ... of which answered (TCP established, UDP both ways) */
+    int64_t blocked;      /**< blocked verdicts with this rule */
+    int64_t inspected;    /**< inspected verdicts with this rule */
+    const char *codes;    /**< the verdict codes with counts ("tcp_no_answer 3, dns_failure 1"),
+                               "" when none */
+    int n_examples;
+    const char *examples[3]; /**< example flows, worst first: "tcp 10.0.0.5:41000 ->
+                                  192.0.2.32:443 sensologarchivestorage.blob.core.windows.net
+                                  (tcp_reset_after_hello)" */
+    const char *change;      /**< the change to make, in plain words; "" when ok/not_seen */
+};
+typedef int (*rep__check_cb)(void *user, const struct rep__check *c);
+/** Computes the checklist (o->filter applies: capture, since/until, rule) and calls @p cb once
+ *  per rule, in profile order. Returns 0, the callback's nonzero value, or -1 with @p err. */
+int rep__checklist(struct sto_db *db, const struct rep_opts *o, rep__check_cb cb, void *user,
+                   char *err);
+
+/**
+ * Anonymisation (rep_opts.anonymize): addresses and the names that are not the profile's
+ * become pseudonyms, the same input always the same pseudonym within one report ("10.0.0.5"
+ * -> "lan-host-1", "2001:db8::7" -> "net-host-3", "laptop.school.local" -> "name-2"); names
+ * that match a rule of the profile ("app.senso.cloud") are kept, so the report stays
+ * useful to the vendor. rep__anon_text() rewrites every IPv4/IPv6 literal (with or without
+ * a port) and every known local name inside free text (explanations, evidence).
+ */
+struct rep__anon;
+struct rep__anon *rep__anon_new(struct sto_db *db, char *err);
+void rep__anon_free(struct rep__anon *a);
+/** @p s, anonymised into @p buf (size @p len, NUL-terminated, cut at a UTF-8 boundary);
+ *  returns @p buf. @p a may be NULL: then @p s is copied unchanged. */
+const char *rep__anon_addr(struct rep__anon *a, const char *addr, char *buf, size_t len);
+const char *rep__anon_name(struct rep__anon *a, const char *name, char *buf, size_t len);
+const char *rep__anon_text(struct rep__anon *a, const char *text, char *buf, size_t len);
 
 #endif

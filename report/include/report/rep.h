@@ -10,15 +10,24 @@
 
 enum rep_format {
     REP_TEXT = 0, /**< aligned text for a terminal (default) */
-    REP_JSON      /**< one JSON object, the contract of docs/json.md */
+    REP_JSON,     /**< one JSON object, the contract of docs/json.md */
+    REP_MARKDOWN, /**< Markdown that pastes into a ticket */
+    REP_HTML,     /**< one self-contained HTML file: inline CSS and SVG, no scripts */
+    REP_CSV       /**< one table (rep_opts.table) as RFC 4180 CSV */
 };
 
 /** Report options. */
 struct rep_opts {
     enum rep_format format;
     struct sto_filter filter;
-    int color;     /**< 1 to use ANSI colour (caller decides: terminal and no NO_COLOR) */
-    int max_flows; /**< text: flows listed in the table (0 = all) */
+    int color;         /**< 1 to use ANSI colour (caller decides: terminal and no NO_COLOR) */
+    int max_flows;     /**< text: flows listed in the table (0 = all) */
+    int anonymize;     /**< replace addresses and local names by consistent pseudonyms; the
+                            profile's cloud names are kept */
+    const char *table; /**< CSV: which table ("flows", "sessions", "verdicts", "hosts",
+                            "checklist", "tls", "stun", "dns") */
+    int details;       /**< text, Markdown, HTML: also the detail sections (flows, TLS, STUN,
+                            DNS); the summary sections are always there */
 };
 
 /**
