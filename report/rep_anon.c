@@ -760,3 +760,24 @@ const char *rep__anon_text(struct rep__anon *a, const char *text, char *buf, siz
         rep__anon_text_into(a, &b, text);
     return buf;
 }
+
+const char *rep__anon_source(struct rep__anon *a, int64_t id, const char *kind, const char *source,
+                             char *buf, size_t len)
+{
+    if (!source || strcmp(source, "-") == 0) {
+        snprintf(buf, len, "(stdin)");
+        return buf;
+    }
+    if (!a || (kind && strcmp(kind, "file") != 0)) {
+        snprintf(buf, len, "%s", source);
+        return buf;
+    }
+    /* Keep a short, plain extension (".pcapng"): it says what the file was, not whose. */
+    const char *slash = strrchr(source, '/'), *base = slash ? slash + 1 : source;
+    const char *dot = strrchr(base, '.');
+    bool plain = dot && strlen(dot) <= 8;
+    for (const char *p = dot ? dot + 1 : ""; plain && *p; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+    snprintf(buf, len, "capture-%lld%s", (long long)id, plain ? dot : "");
+    return buf;
+}

@@ -555,7 +555,8 @@ static int h__source_cb(void *user, const struct sto_capture_row *r)
 
     if (c->n++ < 3) {
         rep__puts(c->w, c->n > 1 ? ", " : "");
-        h__free(c, r->source && strcmp(r->source, "-") ? r->source : "(stdin)", 160, "?");
+        char src[512];
+        h__free(c, rep__anon_source(c->an, r->id, r->kind, r->source, src, sizeof src), 160, "?");
     }
     return c->w->err ? 1 : 0;
 }
@@ -735,7 +736,8 @@ static int h__capture_cb(void *user, const struct sto_capture_row *r)
     struct rep__out *w = c->w;
 
     rep__printf(w, "<tr><td class=\"n\">%lld</td><td>", (long long)r->id);
-    h__free(c, r->source && strcmp(r->source, "-") ? r->source : "(stdin)", H__CELL, "?");
+    char src[512];
+    h__free(c, rep__anon_source(c->an, r->id, r->kind, r->source, src, sizeof src), H__CELL, "?");
     rep__puts(w, "<br><small>");
     h__text(w, r->kind, 32, "?");
     rep__puts(w, ", ");

@@ -99,5 +99,10 @@ void rep__anon_free(struct rep__anon *a);
 const char *rep__anon_addr(struct rep__anon *a, const char *addr, char *buf, size_t len);
 const char *rep__anon_name(struct rep__anon *a, const char *name, char *buf, size_t len);
 const char *rep__anon_text(struct rep__anon *a, const char *text, char *buf, size_t len);
+/** A capture's source as a report shows it: "(stdin)" for "-"; anonymised, a file becomes
+ *  "capture-ID" with the file's extension (a path can name the school), a live interface
+ *  keeps its name. @p kind is the capture's kind ("file", "live"). Returns @p buf. */
+const char *rep__anon_source(struct rep__anon *a, int64_t id, const char *kind, const char *source,
+                             char *buf, size_t len);
 
 #endif

@@ -147,7 +147,13 @@ static int rep__capture_cb(void *user, const struct sto_capture_row *r)
     json_t *o = json_object();
 
     rep__set(c, o, "id", json_integer(r->id));
-    rep__set(c, o, "source", rep__jan(c, r->source, REP__J_TEXT));
+    char src[512];
+    rep__set(c, o, "source",
+             rep__jan(c,
+                      c->anon
+                          ? rep__anon_source(c->anon, r->id, r->kind, r->source, src, sizeof src)
+                          : r->source,
+                      REP__J_TEXT));
     rep__set(c, o, "kind", rep__jstr(r->kind));
     rep__set(c, o, "sha256", rep__jstr_opt(r->sha256));
     rep__set(c, o, "file_bytes", json_integer(r->file_bytes));

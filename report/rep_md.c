@@ -174,7 +174,8 @@ static int rep__md_capture_cb(void *user, const struct sto_capture_row *r)
     char b[24];
 
     rep__printf(m->w, "| %lld | ", (long long)r->id);
-    rep__md_text(m, r->source && strcmp(r->source, "-") ? r->source : "(stdin)");
+    char src[512];
+    rep__md_text(m, rep__anon_source(m->a, r->id, r->kind, r->source, src, sizeof src));
     rep__puts(m->w, " | ");
     rep__md_text(m, r->linktype);
     rep__puts(m->w, " | ");

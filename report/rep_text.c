@@ -180,8 +180,10 @@ static int rep__capture_cb(void *user, const struct sto_capture_row *r)
     struct rep__tctx *t = user;
     char src[512], lt[64], kind[32], status[32], t1[40], t2[40], dur[24], bytes[24], sha[80];
 
-    rep__tesc(t->anon, REP__T_TEXT, r->source && strcmp(r->source, "-") ? r->source : "(stdin)",
-              src, sizeof src);
+    char srcname[512];
+    rep__tesc(t->anon, REP__T_TEXT,
+              rep__anon_source(t->anon, r->id, r->kind, r->source, srcname, sizeof srcname), src,
+              sizeof src);
     rep__escape(r->linktype ? r->linktype : "?", lt, sizeof lt);
     rep__escape(r->kind, kind, sizeof kind);
     rep__escape(r->status, status, sizeof status);

@@ -89,6 +89,24 @@ static void test_consistent(void **state)
     assert_string_equal(addr(x, "::", b, sizeof b), "::");
 }
 
+/* A capture's file path can name the school: anonymised it is "capture-ID" and its plain
+ * extension; stdin and live interfaces are shown as they are. */
+static void test_source(void **state)
+{
+    struct fixture *x = *state;
+    char b[64];
+
+    assert_string_equal(
+        rep__anon_source(x->a, 3, "file", "/srv/st-johns/monday.pcapng", b, sizeof b),
+        "capture-3.pcapng");
+    assert_string_equal(rep__anon_source(x->a, 4, "file", "st-johns.tar.<x>", b, sizeof b),
+                        "capture-4");
+    assert_string_equal(rep__anon_source(x->a, 5, "file", "-", b, sizeof b), "(stdin)");
+    assert_string_equal(rep__anon_source(x->a, 6, "live", "eth1", b, sizeof b), "eth1");
+    assert_string_equal(rep__anon_source(NULL, 7, "file", "/srv/st-johns/m.pcap", b, sizeof b),
+                        "/srv/st-johns/m.pcap");
+}
+
 static void test_ipv6_forms(void **state)
 {
     struct fixture *x = *state;
@@ -255,6 +273,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_consistent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
