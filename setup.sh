@@ -14,11 +14,11 @@ ROOT=$(pwd)
 MODE=${1:-demo}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-BUILD_PKGS=(build-essential cmake pkg-config libpcap-dev libndpi-dev libssl-dev libsqlite3-dev
+BUILD_PKGS=(build-essential cmake pkg-config libpcap-dev libndpi-dev libssl-dev libsqlite3-dev libcap-dev
             libjansson-dev zlib1g-dev libinih-dev python3)
 TEST_PKGS=(libcmocka-dev sqlite3 tshark tcpdump iproute2 nftables socat openssl curl
            wireshark-common clang libclang-rt-14-dev clang-format git
-           iptables dnsmasq-base coturn nodejs jq ethtool chromium)
+           iptables dnsmasq-base coturn nodejs jq ethtool chromium systemd)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

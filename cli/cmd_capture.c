@@ -7,13 +7,15 @@
 #include <time.h>
 
 #include "cli.h"
+#include "privdrop.h"
 
 static const char help[] =
     "usage: sensoscope capture -i IFACE [OPTIONS] [BPF FILTER]\n"
     "\n"
     "Captures live from IFACE (a mirror/SPAN port or this host's interface) and stores flows\n"
     "in the database as they end, committing at least every --commit-interval seconds.\n"
-    "SIGINT and SIGTERM stop the capture, store every open flow and exit 0.\n"
+    "SIGINT and SIGTERM stop the capture, store every open flow and exit 0. SIGHUP closes the\n"
+    "database and reopens it at the same path (rotation), and reloads the profile.\n"
     "\n"
     "Options:\n"
     "  -i, --interface IFACE  interface to capture on (see --list-interfaces)\n"
@@ -25,16 +27,22 @@ static const char help[] =
     "  -B, --buffer MB        kernel capture buffer in MiB (default 64)\n"
     "      --no-promisc       do not put the interface in promiscuous mode\n"
     "      --commit-interval S  longest time flows wait before being committed (default 5)\n"
+    "  -u, --user USER[:GROUP]  once the interface is open, become USER (from root) and drop\n"
+    "                         every capability; the database is then opened as USER\n"
     "  -L, --list-interfaces  list the interfaces that can be captured on, and exit\n"
     "  -q, --quiet            no summary\n"
     "  -h, --help             this help\n";
 
-static volatile sig_atomic_t stop_requested;
+/* Set by the handlers, acted on by the capture loop (a blocked read returns within the
+ * 200 ms read timeout, or at once on EINTR). */
+static volatile sig_atomic_t stop_requested, reopen_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reopen_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 static uint64_t wall_ns(void)
@@ -57,6 +65,113 @@ static size_t join_args(char *buf, size_t len, int argc, char **argv)
     return n;
 }
 
+/* One database file being written: its capture row, engine and analyzer. */
+struct db_seg {
+    struct cli_run run;
+    uint64_t drops_base; /* pcap_stats drops before this file: each row counts its own */
+    int open;
+};
+
+/* Opens @p dbpath (refused as root where another user controls it), inserts a running capture
+ * row for @p iface and starts the engine. Returns 0, or -1 with the message in @p err. */
+static int seg_open(struct db_seg *sg, const char *dbpath, const char *iface, struct cap *cp,
+                    const struct cli_engine_args *ea, char err[SS_ERRBUF_SIZE])
+{
+    char why[SS_ERRBUF_SIZE];
+    memset(&sg->run, 0, sizeof sg->run);
+    if (cli_db_path_check(dbpath, err) < 0)
+        return -1;
+    struct sto_db *db = sto_open(dbpath, STO_READ_WRITE, why);
+    if (!db) {
+        snprintf(err, SS_ERRBUF_SIZE, "%s", why);
+        return -1;
+    }
+    struct cli_run *run = &sg->run;
+    run->db = db;
+    run->cap.source = iface;
+    run->cap.kind = "live";
+    run->cap.linktype = cap_linktype_name(cp);
+    run->cap.linktype_num = cap_linktype(cp);
+    run->cap.status = "running";
+    run->cap.version = SS_VERSION_STRING;
+    if (sto_capture_begin(db, &run->cap) < 0 || sto_commit(db) < 0) {
+        snprintf(err, SS_ERRBUF_SIZE, "%.200s: %.280s", dbpath, sto_errstr(db));
+        sto_close(db, NULL);
+        return -1;
+    }
+    if (cli_run_start(run, ea, err) < 0) {
+        sto_close(db, NULL);
+        return -1;
+    }
+    sg->open = 1;
+    return 0;
+}
+
+/* Stores every open flow, the sessions, verdicts and the capture row with status "complete"
+ * (@p ok) or "interrupted", commits and closes the file. Returns 0, or -1 after printing why. */
+static int seg_close(struct db_seg *sg, struct cap *cp, int ok, const char *dbpath)
+{
+    struct cli_run *run = &sg->run;
+    char err[SS_ERRBUF_SIZE];
+    int rc = 0;
+    sg->open = 0;
+    if (run->store_failed)
+        fprintf(stderr, "sensoscope: storing flows failed: %s\n", sto_errstr(run->db));
+    struct cap_stats cs;
+    if (cap_stats(cp, &cs) == 0)
+        run->cap.drops = cs.dropped_kernel + cs.dropped_iface - sg->drops_base;
+    run->cap.status = ok ? "complete" : "interrupted";
+    if (cli_run_finish(run, err) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", err);
+        rc = -1;
+    }
+    if (sto_close(run->db, err) < 0) {
+        fprintf(stderr, "sensoscope: %s: %s\n", dbpath, err);
+        rc = -1;
+    }
+    run->db = NULL;
+    return rc;
+}
+
+/* SIGHUP: the profile is re-read first (kept as it was when it no longer parses), then the
+ * database is completed and closed, and opened again at the same path, which after a rename
+ * is a new file with a new capture row. Flows open at that moment are stored in the old file
+ * as they stand, as at the end of a capture, and go on as new flows in the new one. Returns 0,
+ * or -1 when no database could be opened again (the capture then stops). */
+static int seg_reopen(struct db_seg *sg, struct cap *cp, struct cli_engine_args *ea,
+                      const char *dbpath, const char *iface, int quiet)
+{
+    char err[SS_ERRBUF_SIZE];
+    struct cli_engine_args fresh = *ea;
+    int reloaded = cli_analysis_load(&fresh, err) == 0;
+    if (!reloaded)
+        fprintf(stderr, "sensoscope: SIGHUP: profile not reloaded, keeping the previous one: %s\n",
+                err);
+    int64_t old_id = sg->run.cap.id;
+    uint64_t old_flows = sg->run.flows;
+    int rc = seg_close(sg, cp, 1, dbpath);
+    if (reloaded) {
+        /* The analyzer that borrowed the old profile was freed by seg_close(). */
+        cli_analysis_free(ea);
+        ea->prof = fresh.prof;
+        ea->iss = fresh.iss;
+    }
+    struct cap_stats cs;
+    if (cap_stats(cp, &cs) == 0)
+        sg->drops_base = cs.dropped_kernel + cs.dropped_iface;
+    if (seg_open(sg, dbpath, iface, cp, ea, err) < 0) {
+        fprintf(stderr, "sensoscope: SIGHUP: cannot reopen the database: %s\n", err);
+        return -1;
+    }
+    if (!quiet)
+        fprintf(stderr,
+                "sensoscope: SIGHUP: capture %lld closed with %llu flows%s; %s reopened as "
+                "capture %lld%s\n",
+                (long long)old_id, (unsigned long long)old_flows, rc < 0 ? " (with errors)" : "",
+                dbpath, (long long)sg->run.cap.id, reloaded ? ", profile reloaded" : "");
+    return 0;
+}
+
 int cmd_capture(int argc, char **argv)
 {
     static const struct option longopts[] = {{"interface", required_argument, 0, 'i'},
@@ -70,17 +185,18 @@ int cmd_capture(int argc, char **argv)
                                              {"commit-interval", required_argument, 0, 2003},
                                              {"list-interfaces", no_argument, 0, 'L'},
                                              {"quiet", no_argument, 0, 'q'},
+                                             {"user", required_argument, 0, 'u'},
                                              {"help", no_argument, 0, 'h'},
                                              CLI_ENGINE_LONGOPTS,
                                              {0, 0, 0, 0}};
-    const char *iface = NULL, *dbpath = CLI_DEFAULT_DB, *filter = NULL;
+    const char *iface = NULL, *dbpath = CLI_DEFAULT_DB, *filter = NULL, *user = NULL;
     uint32_t duration = 0, count = 0, snaplen = 0, buffer = 0, commit_s = 5;
     int promisc = 1, quiet = 0, list = 0, c;
     struct cli_engine_args ea;
     cli_engine_defaults(&ea);
     char errbuf[SS_ERRBUF_SIZE];
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:F:d:c:s:B:Lqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:F:d:c:s:B:Lqu:h", longopts, NULL)) != -1) {
         int r = cli_engine_option(&ea, c, optarg);
         if (r < 0)
             return EXIT_USAGE;
@@ -125,6 +241,9 @@ int cmd_capture(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'u':
+            user = optarg;
+            break;
         case 'h':
             return cli_help_with_engine(help);
         default:
@@ -157,87 +276,89 @@ int cmd_capture(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    struct cap_live_opts lo = {.snaplen = (int)snaplen,
-                               .buffer_mb = (int)buffer,
-                               .promisc = promisc,
-                               .immediate = 1,
-                               .filter = filter};
-    if (cli_trust_store_load(&ea, errbuf) < 0) {
+    struct cli_priv_user pu;
+    if (user && cli_priv_resolve(user, &pu, errbuf) < 0) {
         fprintf(stderr, "sensoscope: %s\n", errbuf);
-        return EXIT_RUNTIME;
+        return EXIT_USAGE;
     }
-    struct cap *cp = cap_open_live(iface, &lo, errbuf);
-    if (!cp) {
-        fprintf(stderr, "sensoscope: %s\n", errbuf);
-        cli_trust_store_free(&ea);
-        return EXIT_RUNTIME;
-    }
-    if (errbuf[0])
-        fprintf(stderr, "sensoscope: warning: %s\n", errbuf);
-
-    struct sto_db *db = sto_open(dbpath, STO_READ_WRITE, errbuf);
-    if (!db) {
-        fprintf(stderr, "sensoscope: %s\n", errbuf);
-        cap_close(cp);
-        cli_trust_store_free(&ea);
-        return EXIT_RUNTIME;
-    }
-    struct cli_run run;
-    memset(&run, 0, sizeof run);
-    run.db = db;
-    run.cap.source = iface;
-    run.cap.kind = "live";
-    run.cap.linktype = cap_linktype_name(cp);
-    run.cap.linktype_num = cap_linktype(cp);
-    run.cap.status = "running";
-    run.cap.version = SS_VERSION_STRING;
-    int rc = EXIT_OK;
-    if (sto_capture_begin(db, &run.cap) < 0 || sto_commit(db) < 0) {
-        fprintf(stderr, "sensoscope: %s: %s\n", dbpath, sto_errstr(db));
-        cap_close(cp);
-        sto_close(db, NULL);
-        cli_trust_store_free(&ea);
-        return EXIT_RUNTIME;
-    }
-    if (cli_run_start(&run, &ea, errbuf) < 0) {
-        fprintf(stderr, "sensoscope: %s\n", errbuf);
-        cap_close(cp);
-        sto_close(db, NULL);
-        cli_trust_store_free(&ea);
-        return EXIT_RUNTIME;
-    }
-
+    /* Installed before the slow start so that an early SIGHUP does not kill the process. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    struct cap_live_opts lo = {.snaplen = (int)snaplen,
+                               .buffer_mb = (int)buffer,
+                               .promisc = promisc,
+                               .immediate = 1,
+                               .filter = filter};
+    struct cap *cp = cap_open_live(iface, &lo, errbuf);
+    if (!cp) {
+        fprintf(stderr, "sensoscope: %s\n", errbuf);
+        return EXIT_RUNTIME;
+    }
+    if (errbuf[0])
+        fprintf(stderr, "sensoscope: warning: %s\n", errbuf);
+    /* Only the open needed root or CAP_NET_RAW: from here on, neither. Everything read or
+     * written later (profile, certificates, database) is read or written as --user. */
+    if (cli_priv_drop(user ? &pu : NULL, errbuf) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", errbuf);
+        cap_close(cp);
+        return EXIT_RUNTIME;
+    }
+    if (cli_trust_store_load(&ea, errbuf) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", errbuf);
+        cap_close(cp);
+        return EXIT_RUNTIME;
+    }
+    struct db_seg sg;
+    memset(&sg, 0, sizeof sg);
+    if (seg_open(&sg, dbpath, iface, cp, &ea, errbuf) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", errbuf);
+        cap_close(cp);
+        cli_trust_store_free(&ea);
+        return EXIT_RUNTIME;
+    }
+    struct cli_run *run = &sg.run;
+    int rc = EXIT_OK;
 
     if (!quiet)
-        fprintf(stderr, "sensoscope: capturing on %s (link type %s)%s%s into %s\n", iface,
-                cap_linktype_name(cp), filter ? ", filter: " : "", filter ? filter : "", dbpath);
+        fprintf(stderr, "sensoscope: capturing on %s (link type %s)%s%s into %s%s%s\n", iface,
+                cap_linktype_name(cp), filter ? ", filter: " : "", filter ? filter : "", dbpath,
+                user ? " as " : "", user ? pu.name : "");
     uint64_t start = wall_ns(), last_commit = start;
     uint64_t commit_ns = (uint64_t)commit_s * 1000000000ULL;
-    uint64_t drops_reported = 0;
+    uint64_t drops_reported = 0, packets = 0;
     int linktype = cap_linktype(cp);
     struct cap_frame fr;
     while (!stop_requested) {
+        if (reopen_requested) {
+            reopen_requested = 0;
+            if (seg_reopen(&sg, cp, &ea, dbpath, iface, quiet) < 0) {
+                rc = EXIT_RUNTIME;
+                break;
+            }
+            last_commit = wall_ns();
+        }
         enum cap_result r = cap_next(cp, &fr);
         uint64_t now = wall_ns();
         if (r == CAP_FRAME) {
-            if (run.cap.packets == 0 || fr.ts_ns < run.cap.first_ns)
-                run.cap.first_ns = fr.ts_ns;
-            if (fr.ts_ns > run.cap.last_ns)
-                run.cap.last_ns = fr.ts_ns;
-            run.cap.packets++;
-            run.cap.bytes += fr.wirelen;
-            if (dis_engine_packet(run.eng, linktype, fr.ts_ns, fr.data, fr.caplen, fr.wirelen) <
+            if (run->cap.packets == 0 || fr.ts_ns < run->cap.first_ns)
+                run->cap.first_ns = fr.ts_ns;
+            if (fr.ts_ns > run->cap.last_ns)
+                run->cap.last_ns = fr.ts_ns;
+            run->cap.packets++;
+            packets++;
+            run->cap.bytes += fr.wirelen;
+            if (dis_engine_packet(run->eng, linktype, fr.ts_ns, fr.data, fr.caplen, fr.wirelen) <
                 0) {
                 rc = EXIT_RUNTIME;
                 break;
             }
         } else if (r == CAP_TIMEOUT) {
-            if (dis_engine_tick(run.eng, now) < 0) {
+            if (dis_engine_tick(run->eng, now) < 0) {
                 rc = EXIT_RUNTIME;
                 break;
             }
@@ -251,52 +372,43 @@ int cmd_capture(int argc, char **argv)
         if (now - last_commit >= commit_ns) {
             struct cap_stats cs;
             if (cap_stats(cp, &cs) == 0) {
-                run.cap.drops = cs.dropped_kernel + cs.dropped_iface;
-                if (run.cap.drops > drops_reported) {
+                uint64_t total = cs.dropped_kernel + cs.dropped_iface;
+                run->cap.drops = total - sg.drops_base;
+                if (total > drops_reported) {
                     fprintf(
                         stderr,
                         "sensoscope: warning: %llu packets dropped so far (kernel %llu, "
                         "interface %llu): raise --buffer, or narrow the capture with a filter\n",
-                        (unsigned long long)run.cap.drops, (unsigned long long)cs.dropped_kernel,
+                        (unsigned long long)total, (unsigned long long)cs.dropped_kernel,
                         (unsigned long long)cs.dropped_iface);
-                    drops_reported = run.cap.drops;
+                    drops_reported = total;
                 }
             }
-            if (sto_capture_update(db, &run.cap) < 0 || sto_commit(db) < 0) {
-                run.store_failed = 1;
+            if (sto_capture_update(run->db, &run->cap) < 0 || sto_commit(run->db) < 0) {
+                run->store_failed = 1;
                 rc = EXIT_RUNTIME;
                 break;
             }
             last_commit = now;
         }
-        if ((count && run.cap.packets >= count) ||
+        if ((count && packets >= count) ||
             (duration && now - start >= (uint64_t)duration * 1000000000ULL))
             break;
     }
-    if (run.store_failed)
-        fprintf(stderr, "sensoscope: storing flows failed: %s\n", sto_errstr(db));
-    struct cap_stats cs;
-    if (cap_stats(cp, &cs) == 0)
-        run.cap.drops = cs.dropped_kernel + cs.dropped_iface;
-    run.cap.status = rc == EXIT_OK ? "complete" : "interrupted";
-    if (cli_run_finish(&run, errbuf) < 0) {
-        fprintf(stderr, "sensoscope: %s\n", errbuf);
+    struct cli_run last = *run;
+    if (sg.open && seg_close(&sg, cp, rc == EXIT_OK, dbpath) < 0)
         rc = EXIT_RUNTIME;
-    }
     cap_close(cp);
-    if (sto_close(db, errbuf) < 0) {
-        fprintf(stderr, "sensoscope: %s: %s\n", dbpath, errbuf);
-        rc = EXIT_RUNTIME;
-    }
     if (!quiet) {
         char hb[32];
         fprintf(stderr,
                 "sensoscope: %llu packets, %s, %llu flows (%llu tcp, %llu udp, %llu other), "
                 "%llu dropped; stored as capture %lld\n",
-                (unsigned long long)run.cap.packets, cli_human_bytes(run.cap.bytes, hb, sizeof hb),
-                (unsigned long long)run.flows, (unsigned long long)run.flows_tcp,
-                (unsigned long long)run.flows_udp, (unsigned long long)run.flows_other,
-                (unsigned long long)run.cap.drops, (long long)run.cap.id);
+                (unsigned long long)last.cap.packets,
+                cli_human_bytes(last.cap.bytes, hb, sizeof hb), (unsigned long long)last.flows,
+                (unsigned long long)last.flows_tcp, (unsigned long long)last.flows_udp,
+                (unsigned long long)last.flows_other, (unsigned long long)last.cap.drops,
+                (long long)last.cap.id);
     }
     cli_trust_store_free(&ea);
     return rc;

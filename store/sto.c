@@ -729,6 +729,11 @@ int sto_close(struct sto_db *db, char err[SS_ERRBUF_SIZE])
         sqlite3_finalize(db->st[i]);
         db->st[i] = NULL;
     }
+    /* Checkpoint explicitly: sqlite3_close() skips its final checkpoint when the file was
+     * renamed while open (log rotation: mv db db.1; kill -HUP), and the last transactions
+     * would stay behind in the old name's -wal. A busy reader only makes it partial. */
+    if (db->mode == STO_READ_WRITE && ret == 0)
+        (void)sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     /* In WAL mode the last connection checkpoints here; its failure is a write error too. */
     if (sqlite3_close(db->h) != SQLITE_OK) {
         if (ret == 0 && err)
