@@ -94,6 +94,14 @@ struct cli_run {
 /** Creates the engine and the analyzer for @p run, with the callbacks that store each flow
  *  and event. */
 int cli_run_start(struct cli_run *run, const struct cli_engine_args *ea, char err[SS_ERRBUF_SIZE]);
+/**
+ * Stores the analysis of the flows that ended so far (sessions, verdicts, hosts, the
+ * profile's rules), replacing what an earlier call stored for this capture: a live capture
+ * calls it periodically, cli_run_finish at the end. @p now_ns is the capture's current time
+ * (the waits of the verdicts are measured against it). Returns 0, 1 on a store error
+ * (sto_errstr), or -1 with @p err (the analyzer's own failure).
+ */
+int cli_run_analysis(struct cli_run *run, uint64_t now_ns, char err[SS_ERRBUF_SIZE]);
 /** Flushes open flows, stores the sessions, verdicts, hosts and the profile's rules, writes
  *  the capture totals, commits. Returns 0 or -1 with @p err. */
 int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE]);

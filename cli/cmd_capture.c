@@ -13,7 +13,9 @@ static const char help[] =
     "usage: sensoscope capture -i IFACE [OPTIONS] [BPF FILTER]\n"
     "\n"
     "Captures live from IFACE (a mirror/SPAN port or this host's interface) and stores flows\n"
-    "in the database as they end, committing at least every --commit-interval seconds.\n"
+    "in the database as they end, committing at least every --commit-interval seconds; the\n"
+    "sessions, verdicts and hosts of the flows that ended are stored every --analysis-interval\n"
+    "seconds, and at the end.\n"
     "SIGINT and SIGTERM stop the capture, store every open flow and exit 0. SIGHUP closes the\n"
     "database and reopens it at the same path (rotation), and reloads the profile.\n"
     "\n"
@@ -27,6 +29,8 @@ static const char help[] =
     "  -B, --buffer MB        kernel capture buffer in MiB (default 64)\n"
     "      --no-promisc       do not put the interface in promiscuous mode\n"
     "      --commit-interval S  longest time flows wait before being committed (default 5)\n"
+    "      --analysis-interval S  how often sessions and verdicts are brought up to date\n"
+    "                         (default 60)\n"
     "  -u, --user USER[:GROUP]  once the interface is open, become USER (from root) and drop\n"
     "                         every capability; the database is then opened as USER\n"
     "  -L, --list-interfaces  list the interfaces that can be captured on, and exit\n"
@@ -183,6 +187,7 @@ int cmd_capture(int argc, char **argv)
                                              {"buffer", required_argument, 0, 'B'},
                                              {"no-promisc", no_argument, 0, 2002},
                                              {"commit-interval", required_argument, 0, 2003},
+                                             {"analysis-interval", required_argument, 0, 2004},
                                              {"list-interfaces", no_argument, 0, 'L'},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"user", required_argument, 0, 'u'},
@@ -190,7 +195,7 @@ int cmd_capture(int argc, char **argv)
                                              CLI_ENGINE_LONGOPTS,
                                              {0, 0, 0, 0}};
     const char *iface = NULL, *dbpath = CLI_DEFAULT_DB, *filter = NULL, *user = NULL;
-    uint32_t duration = 0, count = 0, snaplen = 0, buffer = 0, commit_s = 5;
+    uint32_t duration = 0, count = 0, snaplen = 0, buffer = 0, commit_s = 5, analysis_s = 60;
     int promisc = 1, quiet = 0, list = 0, c;
     struct cli_engine_args ea;
     cli_engine_defaults(&ea);
@@ -233,6 +238,10 @@ int cmd_capture(int argc, char **argv)
             break;
         case 2003:
             if (cli_parse_u32("--commit-interval", optarg, 1, 3600, &commit_s))
+                return EXIT_USAGE;
+            break;
+        case 2004:
+            if (cli_parse_u32("--analysis-interval", optarg, 1, 86400, &analysis_s))
                 return EXIT_USAGE;
             break;
         case 'L':
@@ -328,8 +337,9 @@ int cmd_capture(int argc, char **argv)
         fprintf(stderr, "sensoscope: capturing on %s (link type %s)%s%s into %s%s%s\n", iface,
                 cap_linktype_name(cp), filter ? ", filter: " : "", filter ? filter : "", dbpath,
                 user ? " as " : "", user ? pu.name : "");
-    uint64_t start = wall_ns(), last_commit = start;
+    uint64_t start = wall_ns(), last_commit = start, last_analysis = start;
     uint64_t commit_ns = (uint64_t)commit_s * 1000000000ULL;
+    uint64_t analysis_ns = (uint64_t)analysis_s * 1000000000ULL;
     uint64_t drops_reported = 0, packets = 0;
     int linktype = cap_linktype(cp);
     struct cap_frame fr;
@@ -383,6 +393,18 @@ int cmd_capture(int argc, char **argv)
                         (unsigned long long)cs.dropped_iface);
                     drops_reported = total;
                 }
+            }
+            /* Sessions and verdicts of the flows that ended so far, replacing the last. */
+            if (now - last_analysis >= analysis_ns) {
+                char aerr[SS_ERRBUF_SIZE] = "";
+                int arc = cli_run_analysis(run, now, aerr);
+                if (arc != 0) {
+                    fprintf(stderr, "sensoscope: %s\n", arc < 0 ? aerr : sto_errstr(run->db));
+                    run->store_failed = arc > 0;
+                    rc = EXIT_RUNTIME;
+                    break;
+                }
+                last_analysis = now;
             }
             if (sto_capture_update(run->db, &run->cap) < 0 || sto_commit(run->db) < 0) {
                 run->store_failed = 1;

@@ -274,21 +274,34 @@ int cli_run_start(struct cli_run *run, const struct cli_engine_args *ea, char er
     return 0;
 }
 
+int cli_run_analysis(struct cli_run *run, uint64_t now_ns, char err[SS_ERRBUF_SIZE])
+{
+    if (!run->ana)
+        return 0;
+    /* Each analysis emits the whole picture: what an earlier one stored is replaced. */
+    if (sto_analysis_clear(run->db, run->cap.id) < 0)
+        return 1;
+    dis_ana_time(run->ana, now_ns);
+    /* -1 is the analyzer's own failure; a sink (store) failure returns 1 from it. */
+    int arc = dis_ana_finish(run->ana);
+    if (arc < 0) {
+        snprintf(err, SS_ERRBUF_SIZE, "%s", dis_ana_errstr(run->ana));
+        return -1;
+    }
+    if (arc == 0 && sto_rules_set(run->db, run->cap.id, run->prof) < 0)
+        arc = 1;
+    return arc;
+}
+
 int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])
 {
     int rc = 0, ana_failed = 0;
     if (!run->store_failed && dis_engine_flush(run->eng) < 0)
         rc = -1;
     if (rc == 0 && run->ana) {
-        dis_ana_time(run->ana, run->cap.last_ns);
-        /* -1 is the analyzer's own failure; a sink (store) failure returns 1 from it. */
-        int arc = dis_ana_finish(run->ana);
-        if (arc < 0) {
-            snprintf(err, SS_ERRBUF_SIZE, "%s", dis_ana_errstr(run->ana));
+        int arc = cli_run_analysis(run, run->cap.last_ns, err);
+        if (arc < 0)
             ana_failed = 1;
-        }
-        if (arc == 0 && sto_rules_set(run->db, run->cap.id, run->prof) < 0)
-            arc = 1;
         if (arc != 0)
             rc = -1;
     }

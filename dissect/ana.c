@@ -329,10 +329,8 @@ int ana__verdict(struct dis_ana *a, enum dis_verdict_kind kind, const char *code
     v->flow_id = flow_id;
     v->session_id = session_id;
     snprintf(v->evidence, sizeof(v->evidence), "%s", evidence ? evidence : "");
-    struct ana_host *h = ana__host(a, &src->addr, true);
-    if (h)
-        h->verdicts++;
-    return 0;
+    /* The host of the initiator exists for the count made when the verdicts are emitted. */
+    return ana__host(a, &src->addr, true) ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -1153,8 +1151,20 @@ static int emit_hosts(struct dis_ana *a)
     return 0;
 }
 
-int dis_ana_finish(struct dis_ana *a)
+/* One picture of everything so far. The verdicts of flows that ended stay in a->verdicts;
+ * those that depend on the whole capture (single unanswered attempts, ICE sessions, the TLS
+ * 1.3 baselines) are appended for this call only and dropped again at the end, and the host
+ * counters are recomputed, so the function can be called again later (a live capture). */
+static int finish(struct dis_ana *a)
 {
+    a->next_session_id = 0;
+    for (size_t i = 0; i < a->hosts_cap; i++) {
+        for (struct ana_host *h = a->hosts[i]; h; h = h->next) {
+            h->methods = 0;
+            h->ice_peers = 0;
+            h->verdicts = 0;
+        }
+    }
     if (a->fsums.n)
         qsort(a->fsums.p, a->fsums.n, sizeof(struct ana_fsum), cmp_fsum);
     if (pending_verdicts(a) < 0)
@@ -1169,9 +1179,22 @@ int dis_ana_finish(struct dis_ana *a)
         return -1;
     struct dis_verdict_rec *v = a->verdicts.p;
     for (size_t i = 0; i < a->verdicts.n; i++) {
+        struct ana_host *h = ana__host(a, &v[i].src, false);
+        if (h)
+            h->verdicts++;
+    }
+    for (size_t i = 0; i < a->verdicts.n; i++) {
         rc = a->sink.verdict ? a->sink.verdict(a->sink.user, &v[i]) : 0;
         if (rc)
             return rc;
     }
     return emit_hosts(a);
+}
+
+int dis_ana_finish(struct dis_ana *a)
+{
+    size_t kept = a->verdicts.n;
+    int rc = finish(a);
+    a->verdicts.n = kept;
+    return rc;
 }

@@ -804,6 +804,7 @@ int ana__ice_finish(struct dis_ana *a)
 {
     for (struct ana_ice *s = a->ice_list; s; s = s->lnext) {
         s->sel = select_pair(a, s);
+        s->tls_alloc = NULL;
         if (!s->sel) {
             s->tls_alloc = infer_tls_relay(a, s);
             if (s->tls_alloc)
@@ -829,6 +830,8 @@ int ana__ice_finish(struct dis_ana *a)
         rec.first_ns = s->first_ns;
         rec.last_ns = s->last_ns;
         struct ana_pair *sel = s->sel;
+        s->method = 0; /* computed anew on every call */
+        s->sub = DIS_SUB_NONE;
         if (!sel && s->tls_alloc) {
             const struct ana_alloc *al = s->tls_alloc;
             const struct ana_fsum *fs = ana__fsum(a, al->flow_id);

@@ -1301,6 +1301,50 @@ static void ice_unanswered_relay(void **state)
     assert_int_equal(v->session_id, 1);
 }
 
+/* A live capture asks for the picture again and again: each dis_ana_finish emits the same
+ * complete set (ids from 1, no verdict twice, host counters not summed up), and a later call
+ * also has what happened in between. */
+static void finish_again_same_picture(void **state)
+{
+    struct fx *x = *state;
+    relayed_base(x);
+    unanswered_checks(x, 131, 5001, SRV, 55000, "aaaa:bbbb", 0x21, STURN_EU);
+    finish(x);
+    struct rec *first = malloc(sizeof(*first));
+    assert_non_null(first);
+    *first = *x->r;
+    memset(x->r, 0, sizeof(*x->r));
+    finish(x);
+    assert_int_equal(x->r->n_sess, first->n_sess);
+    assert_int_equal(x->r->n_pairs, first->n_pairs);
+    assert_int_equal(x->r->n_verd, 1);
+    assert_int_equal(x->r->n_verd, first->n_verd);
+    assert_int_equal(x->r->n_hosts, first->n_hosts);
+    for (size_t i = 0; i < first->n_sess; i++) {
+        assert_int_equal(x->r->sess[i].id, first->sess[i].id);
+        assert_int_equal(x->r->sess[i].method, first->sess[i].method);
+        assert_int_equal(x->r->sess[i].link_id, first->sess[i].link_id);
+        assert_string_equal(x->r->sess[i].explanation, first->sess[i].explanation);
+    }
+    for (size_t i = 0; i < first->n_hosts; i++) {
+        assert_int_equal(x->r->hosts[i].verdicts, first->hosts[i].verdicts);
+        assert_int_equal(x->r->hosts[i].methods, first->hosts[i].methods);
+        assert_int_equal(x->r->hosts[i].role, first->hosts[i].role);
+    }
+    const struct dis_host_rec *h = find_host(x->r, CLI);
+    assert_non_null(h);
+    assert_int_equal(h->verdicts, 1);
+    /* Something new, then the picture again: it is in, the rest unchanged. */
+    memset(x->r, 0, sizeof(*x->r));
+    struct dis_flow_rec f =
+        tcp443(150, 40150, "192.0.2.30", "sensoeugeneral.blob.core.windows.net", DIS_CS_S0, 3, 0);
+    assert_int_equal(feed_flow(x, &f), rule_idx(x, "blob-general"));
+    finish(x);
+    assert_int_equal(x->r->n_sess, first->n_sess);
+    assert_int_equal(x->r->n_verd, 2);
+    free(first);
+}
+
 /* One unanswered check to the relay port: suspected once the capture went on 3 s, nothing
  * when it ended 1 s later. */
 static void ice_unanswered_single_check(void **state)
@@ -1558,6 +1602,7 @@ int main(void)
         T(ice_relayed),
         T(turn_channelbind_counts_peer),
         T(ice_unanswered_relay),
+        T(finish_again_same_picture),
         T(ice_unanswered_single_check),
         T(ice_unanswered_single_check_cut_off),
         T(ice_unanswered_public_when_relayed),

@@ -184,8 +184,11 @@ void dis_ana_time(struct dis_ana *a, uint64_t now_ns);
 
 /**
  * Builds and emits everything: sessions with their pairs (a session, then its pairs), the
- * verdicts, then the hosts. Call after the engine's last flow ended (dis_engine_flush).
- * Returns 0, the sink's nonzero value, or -1 (dis_ana_errstr).
+ * verdicts, then the hosts. Call after the engine's last flow ended (dis_engine_flush). It
+ * may also be called before, and again later (a live capture): each call emits the complete
+ * picture of the flows that ended so far, with session ids counted from 1 again, so the
+ * caller replaces what an earlier call emitted. Returns 0, the sink's nonzero value, or -1
+ * (dis_ana_errstr).
  */
 SS_MUST_CHECK int dis_ana_finish(struct dis_ana *a);
 
