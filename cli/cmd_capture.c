@@ -417,9 +417,10 @@ int cmd_capture(int argc, char **argv)
             (duration && now - start >= (uint64_t)duration * 1000000000ULL))
             break;
     }
-    struct cli_run last = *run;
     if (sg.open && seg_close(&sg, cp, rc == EXIT_OK, dbpath) < 0)
         rc = EXIT_RUNTIME;
+    /* After the close: its flush stored the flows still open, and they count too. */
+    struct cli_run last = *run;
     cap_close(cp);
     if (!quiet) {
         char hb[32];
