@@ -47,35 +47,34 @@ void rep__set_error(struct rep__out *w)
 
 /* ---- text helpers ---- */
 
-/* Length (1-4) of the valid UTF-8 sequence at @p s, setting @p cp; 0 when it is not valid
- * (overlong, surrogate, beyond U+10FFFF, cut short). Stops at the NUL, which is never a
- * continuation byte. */
-static int rep__utf8(const unsigned char *s, uint32_t *cp)
+size_t rep__utf8(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
     uint32_t v, min;
-    int n;
+    size_t k;
 
     if (c < 0x80) {
         *cp = c;
         return 1;
     }
     if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
+        k = 2;
         v = c & 0x1f;
         min = 0x80;
     } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
+        k = 3;
         v = c & 0x0f;
         min = 0x800;
     } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
+        k = 4;
         v = c & 0x07;
         min = 0x10000;
     } else {
         return 0;
     }
-    for (int i = 1; i < n; i++) {
+    if (k > n)
+        return 0;
+    for (size_t i = 1; i < k; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
         v = (v << 6) | (s[i] & 0x3f);
@@ -83,7 +82,7 @@ static int rep__utf8(const unsigned char *s, uint32_t *cp)
     if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
         return 0;
     *cp = v;
-    return n;
+    return k;
 }
 
 /* Characters that reorder or break the displayed line (Trojan Source, CVE-2021-42574). */
@@ -108,7 +107,8 @@ size_t rep__escape(const char *s, char *buf, size_t len)
         const char *piece = tmp;
         size_t plen;
         uint32_t cp = 0;
-        int n = rep__utf8(p, &cp);
+        /* NUL-terminated: a NUL is never a continuation byte, so 4 is a safe bound. */
+        int n = (int)rep__utf8(p, 4, &cp);
 
         if (n == 0) {
             snprintf(tmp, sizeof tmp, "\\x%02x", *p);

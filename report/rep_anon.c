@@ -70,42 +70,6 @@ static char rep__lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-/* Length (1-4) of the valid UTF-8 sequence at @p s (at most @p n bytes), 0 when invalid. */
-static size_t rep__anon_utf8(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    uint32_t v, min;
-    size_t k;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        k = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        k = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        k = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (k > n)
-        return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    return k;
-}
-
 /* Output buffer: pieces are appended whole or not at all; once one does not fit, nothing
  * more is (so the result is a prefix cut between characters or pseudonyms). */
 struct rep__abuf {
@@ -131,9 +95,10 @@ static void rep__abuf_put(struct rep__abuf *b, const char *s, size_t n)
 static void rep__abuf_copy(struct rep__abuf *b, const char *s, size_t n)
 {
     size_t i = 0;
+    uint32_t cp;
 
     while (i < n && !b->full) {
-        size_t k = rep__anon_utf8((const unsigned char *)s + i, n - i);
+        size_t k = rep__utf8((const unsigned char *)s + i, n - i, &cp);
 
         if (k == 0)
             k = 1;
@@ -503,7 +468,8 @@ static void rep__anon_text_into(struct rep__anon *a, struct rep__abuf *b, const 
             i = j;
             continue;
         }
-        size_t k = rep__anon_utf8((const unsigned char *)s + i, n - i);
+        uint32_t cp;
+        size_t k = rep__utf8((const unsigned char *)s + i, n - i, &cp);
         rep__abuf_copy(b, s + i, k ? k : 1);
         i += k ? k : 1;
     }

@@ -31,46 +31,6 @@ struct rep__csv {
     char *err;
 };
 
-/* Length (1-4) of the valid UTF-8 sequence at @p s (at most @p n bytes), 0 when invalid;
- * sets @p cp. */
-static size_t rep__csv_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    uint32_t v, min;
-    size_t k;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        k = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        k = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        k = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (k > n)
-        return 0;
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return k;
-}
-
 static void rep__csv_sep(struct rep__csv *c)
 {
     if (c->col++)
@@ -97,7 +57,7 @@ static void rep__csv_str(struct rep__csv *c, const char *s)
         rep__write(c->w, "'", 1);
     while (i < n) {
         uint32_t cp = 0;
-        size_t k = rep__csv_utf8(p + i, n - i, &cp);
+        size_t k = rep__utf8(p + i, n - i, &cp);
 
         if (k == 0) {
             rep__write(c->w, fffd, 3);

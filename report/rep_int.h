@@ -34,6 +34,11 @@ void rep__set_error(struct rep__out *w);
  */
 size_t rep__escape(const char *s, char *buf, size_t len);
 
+/** Length (1-4) of the valid UTF-8 sequence at @p s, reading at most @p n bytes, and its code
+ *  point in @p cp; 0 when it is not valid (overlong, surrogate, beyond U+10FFFF, cut short).
+ *  On a NUL-terminated string any @p n up to 4 is safe: a NUL is never a continuation byte. */
+size_t rep__utf8(const unsigned char *s, size_t n, uint32_t *cp);
+
 /** Formats epoch seconds @p t as UTC ISO 8601 with milliseconds ("2023-11-14T22:13:20.123Z"),
  *  or "-" when @p t is 0. */
 void rep__iso8601(double t, char *buf, size_t len);
