@@ -104,14 +104,14 @@ static uint64_t addr_hash(const struct dis_addr *x)
     return h;
 }
 
-static bool addr_eq(const struct dis_addr *x, const struct dis_addr *y)
+bool ana__addr_eq(const struct dis_addr *x, const struct dis_addr *y)
 {
     return x->family == y->family && memcmp(x->b, y->b, sizeof(x->b)) == 0;
 }
 
 bool ana__ep_eq(const struct dis_ep *x, const struct dis_ep *y)
 {
-    return x->port == y->port && addr_eq(&x->addr, &y->addr);
+    return x->port == y->port && ana__addr_eq(&x->addr, &y->addr);
 }
 
 char *ana__ep_str(const struct dis_ep *e, char *buf, size_t len)
@@ -249,7 +249,7 @@ struct ana_host *ana__host(struct dis_ana *a, const struct dis_addr *addr, bool 
     uint64_t h = addr_hash(addr);
     if (a->hosts_cap) {
         for (struct ana_host *x = a->hosts[h & (a->hosts_cap - 1)]; x; x = x->next)
-            if (addr_eq(&x->addr, addr))
+            if (ana__addr_eq(&x->addr, addr))
                 return x;
     }
     if (!create)
@@ -954,11 +954,11 @@ static void baseline(struct dis_ana *a, const struct dis_addr *skip, struct base
     memset(b, 0, sizeof(*b));
     if (h && r && tl && rt) {
         for (size_t i = 0; i < n; i++) {
-            if (addr_eq(&ts[i].dst, skip))
+            if (ana__addr_eq(&ts[i].dst, skip))
                 continue;
             bool dup = false;
             for (size_t j = 0; j < i && !dup; j++)
-                dup = addr_eq(&ts[j].dst, &ts[i].dst);
+                dup = ana__addr_eq(&ts[j].dst, &ts[i].dst);
             if (dup)
                 continue;
             h[nh++] = ts[i].hops;

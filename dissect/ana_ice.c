@@ -194,8 +194,7 @@ static void alloc_peer(struct ana_alloc *al, const struct dis_ep *peer)
     for (unsigned i = 0; i < al->n_peers; i++) {
         if (ana__ep_eq(&al->peer_list[i], peer))
             return;
-        if (al->peer_list[i].addr.family == peer->addr.family &&
-            memcmp(al->peer_list[i].addr.b, peer->addr.b, 16) == 0)
+        if (ana__addr_eq(&al->peer_list[i].addr, &peer->addr))
             new_ip = false;
     }
     al->peers++;
@@ -210,7 +209,7 @@ static void learn_nat(struct dis_ana *a, const struct dis_addr *x)
     if (ana__is_local(a, x))
         return;
     for (size_t i = 0; i < a->n_nat; i++)
-        if (a->nat[i].family == x->family && memcmp(a->nat[i].b, x->b, 16) == 0)
+        if (ana__addr_eq(&a->nat[i], x))
             return;
     if (a->n_nat < 16)
         a->nat[a->n_nat++] = *x;
@@ -388,7 +387,7 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
 static bool nat_addr(const struct dis_ana *a, const struct dis_addr *x)
 {
     for (size_t i = 0; i < a->n_nat; i++)
-        if (a->nat[i].family == x->family && memcmp(a->nat[i].b, x->b, 16) == 0)
+        if (ana__addr_eq(&a->nat[i], x))
             return true;
     return false;
 }
@@ -396,7 +395,7 @@ static bool nat_addr(const struct dis_ana *a, const struct dis_addr *x)
 static bool turn_server_addr(const struct dis_ana *a, const struct dis_addr *x)
 {
     for (const struct ana_alloc *al = a->allocs; al; al = al->next)
-        if (al->server.addr.family == x->family && memcmp(al->server.addr.b, x->b, 16) == 0)
+        if (ana__addr_eq(&al->server.addr, x))
             return true;
     return false;
 }
@@ -515,8 +514,7 @@ static size_t unanswered(const struct dis_ana *a, const struct ana_ice *s, struc
         bool seen_here = false;
         for (size_t i = 0; i < a->fsums.n && !seen_here; i++) {
             const struct ana_fsum *x = &((const struct ana_fsum *)a->fsums.p)[i];
-            seen_here =
-                x->orig.addr.family == r.addr.family && memcmp(x->orig.addr.b, r.addr.b, 16) == 0;
+            seen_here = ana__addr_eq(&x->orig.addr, &r.addr);
         }
         if (seen_here)
             continue; /* a LAN host that did not answer: not another site's candidate */
@@ -571,7 +569,7 @@ static uint32_t stun_unanswered_from(const struct dis_ana *a, const struct dis_a
         const struct ana_fsum *s = &fs[i];
         if (s->proto != 17 || !s->stun || s->ice || s->pkts[1] > 0)
             continue;
-        if (s->orig.addr.family != client->family || memcmp(s->orig.addr.b, client->b, 16))
+        if (!ana__addr_eq(&s->orig.addr, client))
             continue;
         const struct dis_profile_rule *r = fsum_rule(a, s);
         if (!r || r->traffic != DIS_TRAFFIC_ANY)
@@ -766,7 +764,7 @@ static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct ana_ice
         const struct ana_fsum *f = &fs[i];
         if (f->proto != 6 || !f->tls || f->pkts[0] < 4 || f->pkts[1] < 4)
             continue;
-        if (f->orig.addr.family != client.family || memcmp(f->orig.addr.b, client.b, 16) != 0)
+        if (!ana__addr_eq(&f->orig.addr, &client))
             continue;
         if (!turn_server_rule(a, f->rule))
             continue;

@@ -221,6 +221,7 @@ int ana__verdict(struct dis_ana *a, enum dis_verdict_kind kind, const char *code
                  enum dis_confidence conf, const char *rule, uint8_t proto,
                  const struct dis_ep *src, const struct dis_ep *dst, const char *host,
                  uint64_t first_ns, uint64_t flow_id, uint64_t session_id, const char *evidence);
+bool ana__addr_eq(const struct dis_addr *x, const struct dis_addr *y);
 bool ana__ep_eq(const struct dis_ep *x, const struct dis_ep *y);
 char *ana__ep_str(const struct dis_ep *e, char *buf, size_t len);
 bool ana__is_local(const struct dis_ana *a, const struct dis_addr *x);
