@@ -116,7 +116,7 @@ bool ana__ep_eq(const struct dis_ep *x, const struct dis_ep *y)
 
 char *ana__ep_str(const struct dis_ep *e, char *buf, size_t len)
 {
-    char a[64];
+    char a[48]; /* INET6_ADDRSTRLEN (46): "[addr]:port" then fits the callers' 64 bytes */
     if (e->addr.family == 0) {
         snprintf(buf, len, "?");
         return buf;

@@ -242,8 +242,12 @@ static bool ja4_b_raw(const struct dis_tls_client_hello *ch, struct sb *b)
 {
     uint16_t v[DIS_TLS_MAX_CIPHERS];
     size_t n = sorted_copy(ch->ciphers, ch->n_ciphers, false, v, DIS_TLS_MAX_CIPHERS);
+    /* v[0..n) is all that sorted_copy wrote: with nothing kept, the list is not read at all
+     * (gcc -O3 cannot see that sb_list reads no element of an empty list). */
+    if (n == 0)
+        return false;
     sb_list(b, v, n, ',', true);
-    return n > 0;
+    return true;
 }
 
 /* JA4_c input: sorted extensions minus SNI and ALPN, then '_' and the signature algorithms in
@@ -252,7 +256,8 @@ static bool ja4_c_raw(const struct dis_tls_client_hello *ch, struct sb *b)
 {
     uint16_t v[DIS_TLS_MAX_EXTS];
     size_t n = sorted_copy(ch->exts, ch->n_exts, true, v, DIS_TLS_MAX_EXTS);
-    sb_list(b, v, n, ',', true);
+    if (n > 0) /* as in ja4_b_raw: v[0..n) only */
+        sb_list(b, v, n, ',', true);
     if (count_non_grease(ch->sig_algs, ch->n_sig_algs) > 0) {
         sb_char(b, '_');
         sb_list(b, ch->sig_algs, ch->n_sig_algs, ',', true);
