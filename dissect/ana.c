@@ -853,10 +853,13 @@ int dis_ana_flow(struct dis_ana *a, const struct dis_flow_rec *r)
 
     /* Facts for the sessions built at finish. */
     bool lan = hs->local && hd->local;
+    /* A LAN flow is kept only when it may be method 1: answered, to a port the product's
+     * direct connection may use (the profile's [direct] section; well-known services never). */
     bool keep = (f && (f->req[0] + f->req[1] + f->resp[0] + f->resp[1] > 0 || f->alloc)) ||
                 (f && f->tls && rule) || /* TURN over TLS is known only from its flow */
                 (rule && rule->scope == DIS_SCOPE_LAN) ||
-                (lan && (r->proto == 6 || r->proto == 17) && r->pkts[DIS_DIR_RESP] > 0);
+                (lan && (r->proto == 6 || r->proto == 17) && r->pkts[DIS_DIR_RESP] > 0 &&
+                 dis_profile_direct_port(a->prof, r->proto, r->resp_port));
     if (keep) {
         struct ana_fsum *s = ana__vec_push(a, &a->fsums);
         if (!s)
@@ -1081,7 +1084,8 @@ static bool established(const struct ana_fsum *s)
 }
 
 /* Broadcast sessions (the LAN rule) and method 1: direct flows between two local product
- * hosts that carry no ICE. */
+ * hosts that carry no ICE, to a port the profile lets the product's direct connection use
+ * (not SMB, RDP, Delivery Optimization ... between two Windows hosts that run the product). */
 static int lan_sessions(struct dis_ana *a)
 {
     struct ana_fsum *fs = a->fsums.p;
@@ -1107,7 +1111,9 @@ static int lan_sessions(struct dis_ana *a)
             struct ana_host *ho = ana__host(a, &s->orig.addr, false);
             struct ana_host *hr = ana__host(a, &s->resp.addr, false);
             if (ho && hr && ho->local && hr->local && ho->product && hr->product &&
-                s->resp.port != 53 && s->orig.port != 53) {
+                dis_profile_direct_port(a->prof, s->proto, s->resp.port) &&
+                /* UDP's initiator is the first packet seen: not a service's answer */
+                (s->proto != 17 || !dis_profile_service_port(a->prof, 17, s->orig.port))) {
                 snprintf(ex, sizeof(ex),
                          "method 1: direct %s connection %s -> %s between two product hosts on "
                          "the local network, no ICE",

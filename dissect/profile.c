@@ -37,6 +37,11 @@ struct dis_profile {
     int8_t ref[DIS_PROFILE_MAX_RULES][DIS_PROFILE_MAX_HOSTS];
     size_t n_nets;
     struct dis_net nets[DIS_PROFILE_MAX_NETS];
+    /* [direct]: the product's own method-1 ports (none: any port from 1024 up that is not a
+     * well-known service), and more ports to exclude. */
+    size_t n_direct, n_direct_exclude;
+    struct dis_port_range direct[DIS_PROFILE_MAX_PORTS];
+    struct dis_port_range direct_exclude[DIS_PROFILE_MAX_PORTS];
 };
 
 /* The default local networks: RFC 1918, RFC 6598 (carrier-grade NAT), IPv4 link-local and
@@ -148,7 +153,7 @@ static int add_net(struct dis_profile *p, const char *cidr, char *why, size_t wh
 
 /* Parsing */
 
-enum pp_section { PP_NONE, PP_PROFILE, PP_RULE, PP_LOCAL };
+enum pp_section { PP_NONE, PP_PROFILE, PP_RULE, PP_LOCAL, PP_DIRECT };
 
 /* Keys, as bits of pp.seen: a key given twice in one section is an error. */
 enum {
@@ -160,6 +165,7 @@ enum {
     PP_K_PRODUCT = 1u << 5,
     PP_K_USED_FOR = 1u << 6,
     PP_K_NETS = 1u << 7,
+    PP_K_EXCLUDE = 1u << 8,
 };
 
 struct pp {
@@ -174,8 +180,8 @@ struct pp {
     unsigned seen; /* PP_K_* given in the current section */
     unsigned rule_line[DIS_PROFILE_MAX_RULES];
     unsigned hosts_line[DIS_PROFILE_MAX_RULES];
-    bool have_profile, have_local;
-    unsigned profile_line, local_line;
+    bool have_profile, have_local, have_direct;
+    unsigned profile_line, local_line, direct_line;
     bool failed;
     unsigned fail_line;
     char *err;
@@ -266,6 +272,16 @@ static void pp_section(struct pp *c, const char *s, size_t n)
         c->sec = PP_LOCAL;
         return;
     }
+    if (sn == 6 && !memcmp(b, "direct", 6)) {
+        if (c->have_direct) {
+            pp_fail(c, c->line, "duplicate section [direct] (first at line %u)", c->direct_line);
+            return;
+        }
+        c->have_direct = true;
+        c->direct_line = c->line;
+        c->sec = PP_DIRECT;
+        return;
+    }
     if (sn >= 4 && !memcmp(b, "rule", 4) && (sn == 4 || is_space(b[4]))) {
         const char *id = b + 4;
         while (id < e && is_space(*id))
@@ -297,8 +313,9 @@ static void pp_section(struct pp *c, const char *s, size_t n)
         c->sec = PP_RULE;
         return;
     }
-    pp_fail(c, c->line, "unknown section [%.*s] (expected [profile], [rule ID] or [local])",
-            (int)sn, b);
+    pp_fail(c, c->line,
+            "unknown section [%.*s] (expected [profile], [rule ID], [direct] or [local])", (int)sn,
+            b);
 }
 
 /* inih's reader: hands out the next line of the buffer, fgets-style. Stops (NULL) at the end
@@ -441,9 +458,9 @@ static long port_num(const char *s, const char *e)
     return v <= 65535 ? v : -1;
 }
 
-static void pp_port(struct pp *c, const char *t, size_t n)
+/* One "PROTO/PORT" or "PROTO/LOW-HIGH" token into @p pr; false (and the error) when bad. */
+static bool pp_port_range(struct pp *c, const char *t, size_t n, struct dis_port_range *out)
 {
-    struct dis_profile_rule *r = &c->p->rules[c->p->n_rules - 1];
     const char *e = t + n;
     struct dis_port_range pr;
     if (n > 4 && !strncasecmp(t, "tcp/", 4)) {
@@ -453,7 +470,7 @@ static void pp_port(struct pp *c, const char *t, size_t n)
     } else {
         pp_fail(c, c->line, "bad port '%.*s' (expected tcp/PORT, udp/PORT or PROTO/LOW-HIGH)",
                 (int)n, t);
-        return;
+        return false;
     }
     const char *num = t + 4;
     const char *dash = memchr(num, '-', (size_t)(e - num));
@@ -461,20 +478,54 @@ static void pp_port(struct pp *c, const char *t, size_t n)
     long hi = dash ? port_num(dash + 1, e) : lo;
     if (lo < 0 || hi < 0) {
         pp_fail(c, c->line, "bad port '%.*s' (ports are 0-65535)", (int)n, t);
-        return;
+        return false;
     }
     if (lo > hi) {
         pp_fail(c, c->line, "reversed port range '%.*s' (low end first)", (int)n, t);
-        return;
+        return false;
     }
+    pr.lo = (uint16_t)lo;
+    pr.hi = (uint16_t)hi;
+    *out = pr;
+    return true;
+}
+
+static void pp_port(struct pp *c, const char *t, size_t n)
+{
+    struct dis_profile_rule *r = &c->p->rules[c->p->n_rules - 1];
+    struct dis_port_range pr;
+    if (!pp_port_range(c, t, n, &pr))
+        return;
     if (r->n_ports == DIS_PROFILE_MAX_PORTS) {
         pp_fail(c, c->line, "too many ports in rule '%s' (at most %d)", r->id,
                 DIS_PROFILE_MAX_PORTS);
         return;
     }
-    pr.lo = (uint16_t)lo;
-    pr.hi = (uint16_t)hi;
     r->ports[r->n_ports++] = pr;
+}
+
+static void pp_direct_list(struct pp *c, const char *t, size_t n, const char *key,
+                           struct dis_port_range *v, size_t *nv)
+{
+    struct dis_port_range pr;
+    if (!pp_port_range(c, t, n, &pr))
+        return;
+    if (*nv == DIS_PROFILE_MAX_PORTS) {
+        pp_fail(c, c->line, "too many ports in [direct] %s (at most %d)", key,
+                DIS_PROFILE_MAX_PORTS);
+        return;
+    }
+    v[(*nv)++] = pr;
+}
+
+static void pp_direct_port(struct pp *c, const char *t, size_t n)
+{
+    pp_direct_list(c, t, n, "ports", c->p->direct, &c->p->n_direct);
+}
+
+static void pp_direct_exclude(struct pp *c, const char *t, size_t n)
+{
+    pp_direct_list(c, t, n, "exclude", c->p->direct_exclude, &c->p->n_direct_exclude);
 }
 
 static void pp_net(struct pp *c, const char *t, size_t n)
@@ -535,6 +586,8 @@ static const struct pp_key pp_keys[] = {
     {"name", PP_PROFILE, PP_K_NAME, false, false},
     {"hosts", PP_RULE, PP_K_HOSTS, true, false},
     {"ports", PP_RULE, PP_K_PORTS, true, false},
+    {"ports", PP_DIRECT, PP_K_PORTS, true, false},
+    {"exclude", PP_DIRECT, PP_K_EXCLUDE, true, false},
     {"scope", PP_RULE, PP_K_SCOPE, false, false},
     {"traffic", PP_RULE, PP_K_TRAFFIC, false, false},
     {"product", PP_RULE, PP_K_PRODUCT, false, false},
@@ -549,6 +602,8 @@ static const char *sec_name(const struct pp *c, char *buf, size_t len)
         return "[profile]";
     case PP_LOCAL:
         return "[local]";
+    case PP_DIRECT:
+        return "[direct]";
     case PP_RULE:
         snprintf(buf, len, "[rule %s]", c->p->rules[c->p->n_rules - 1].id);
         return buf;
@@ -617,7 +672,10 @@ static int pp_handler(void *user, const char *section, const char *name, const c
         pp_tokens(c, value, pp_host);
         break;
     case PP_K_PORTS:
-        pp_tokens(c, value, pp_port);
+        pp_tokens(c, value, c->sec == PP_DIRECT ? pp_direct_port : pp_port);
+        break;
+    case PP_K_EXCLUDE:
+        pp_tokens(c, value, pp_direct_exclude);
         break;
     case PP_K_NETS:
         pp_tokens(c, value, pp_net);
@@ -865,4 +923,62 @@ int dis_profile_match(const struct dis_profile *p, const struct dis_profile_flow
             return (int)i;
     }
     return -1;
+}
+
+/* Method 1 ports */
+
+/* Well-known services that two Windows or macOS hosts of a school talk over on their own, and
+ * that are therefore never the product's direct connection (docs/profile.md, "[direct]").
+ * Ports below 1024 are excluded as a whole. */
+static const struct dis_port_range direct_not[] = {
+    {6, 1433, 1434},  {17, 1434, 1434}, /* Microsoft SQL Server, its browser */
+    {6, 1688, 1688},                    /* KMS activation */
+    {17, 1900, 1900}, {6, 2869, 2869},  /* SSDP, UPnP */
+    {6, 3268, 3269},                    /* Active Directory global catalog */
+    {6, 3306, 3306},                    /* MySQL */
+    {6, 3389, 3389},  {17, 3389, 3389}, /* Remote Desktop */
+    {17, 3702, 3702}, {6, 5357, 5358},  /* WS-Discovery, WSD (network discovery) */
+    {17, 5353, 5353},                   /* mDNS */
+    {6, 5355, 5355},  {17, 5355, 5355}, /* LLMNR */
+    {6, 5432, 5432},                    /* PostgreSQL */
+    {6, 5985, 5986},                    /* WinRM (HTTP, HTTPS) */
+    {6, 7680, 7680},                    /* Windows Update Delivery Optimization */
+    {6, 8080, 8080},                    /* HTTP proxies and alternate web servers */
+    {6, 8530, 8531},                    /* WSUS */
+    {6, 9100, 9100},                    /* printers (raw) */
+};
+
+static bool in_ranges(const struct dis_port_range *v, size_t n, uint8_t proto, uint16_t port)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].proto == proto && port >= v[i].lo && port <= v[i].hi)
+            return true;
+    }
+    return false;
+}
+
+bool dis_profile_service_port(const struct dis_profile *p, uint8_t proto, uint16_t port)
+{
+    return port < 1024 ||
+           in_ranges(direct_not, sizeof direct_not / sizeof direct_not[0], proto, port) ||
+           in_ranges(p->direct_exclude, p->n_direct_exclude, proto, port);
+}
+
+bool dis_profile_direct_port(const struct dis_profile *p, uint8_t proto, uint16_t port)
+{
+    if (p->n_direct)
+        return in_ranges(p->direct, p->n_direct, proto, port);
+    return !dis_profile_service_port(p, proto, port);
+}
+
+size_t dis_profile_direct_ports(const struct dis_profile *p, const struct dis_port_range **v)
+{
+    *v = p->direct;
+    return p->n_direct;
+}
+
+size_t dis_profile_direct_excluded(const struct dis_profile *p, const struct dis_port_range **v)
+{
+    *v = p->direct_exclude;
+    return p->n_direct_exclude;
 }

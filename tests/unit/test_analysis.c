@@ -117,6 +117,29 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Replaces the fixture's analyzer: the built-in profile followed by @p extra (more sections,
+ * may be NULL) and the thresholds @p o (NULL: the defaults). */
+static void remake(struct fx *x, const char *extra, const struct dis_ana_opts *o)
+{
+    char err[SS_ERRBUF_SIZE];
+    dis_ana_free(x->a);
+    dis_profile_free(x->prof);
+    const char *base = dis_profile_default_text();
+    size_t nb = strlen(base), ne = extra ? strlen(extra) : 0;
+    char *text = malloc(nb + ne + 1);
+    assert_non_null(text);
+    memcpy(text, base, nb);
+    if (ne)
+        memcpy(text + nb, extra, ne);
+    text[nb + ne] = 0;
+    if (dis_profile_parse(text, nb + ne, "test.ini", &x->prof, err) != 0)
+        fail_msg("%s", err);
+    free(text);
+    struct dis_ana_sink sink = {x->r, rec_session, rec_pair, rec_verdict, rec_host};
+    x->a = dis_ana_new(o, x->prof, x->iss, &sink, err);
+    assert_non_null(x->a);
+}
+
 static void finish(struct fx *x)
 {
     assert_int_equal(dis_ana_finish(x->a), 0);
@@ -1529,6 +1552,50 @@ static void direct_not_product(void **state)
     assert_int_equal(x->r->n_sess, 0);
 }
 
+/* Method 1 is the product's own direct connection: two Windows hosts that run the product also
+ * talk SMB, RDP, WinRM, Delivery Optimization, LLMNR ... and none of that is method 1. */
+static void direct_not_service_ports(void **state)
+{
+    struct fx *x = *state;
+    product_hosts(x, "10.0.0.5", "10.0.0.6");
+    static const uint16_t tcp_ports[] = {445, 3389, 5985, 5986, 7680, 1433, 8080, 135};
+    for (size_t i = 0; i < sizeof(tcp_ports) / sizeof(tcp_ports[0]); i++) {
+        struct dis_flow_rec f = lan_tcp(300 + i, "10.0.0.5", (uint16_t)(50600 + i), "10.0.0.6",
+                                        tcp_ports[i], DIS_CS_SF, 10, 10);
+        assert_int_equal(feed_flow(x, &f), -1);
+    }
+    /* LLMNR and mDNS over UDP, answered */
+    udp_flow_end(x, 320, "10.0.0.5", 50700, "10.0.0.6", 5355, T0 + 10 * SEC, 2, 2, NULL);
+    udp_flow_end(x, 321, "10.0.0.5", 5353, "10.0.0.6", 5353, T0 + 10 * SEC, 2, 2, NULL);
+    /* a UDP flow first seen from a service port (its answer): not method 1 either */
+    udp_flow_end(x, 322, "10.0.0.6", 137, "10.0.0.5", 50800, T0 + 10 * SEC, 2, 2, NULL);
+    /* the product's own port */
+    struct dis_flow_rec g = lan_tcp(323, "10.0.0.5", 50900, "10.0.0.6", 30200, DIS_CS_SF, 10, 10);
+    feed_flow(x, &g);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 1);
+    check_session(&x->r->sess[0], 1, DIS_SESS_DIRECT, 1, DIS_SUB_NONE, 6);
+    assert_ep(&x->r->sess[0].sel_remote, "10.0.0.6", 30200);
+    assert_int_equal(x->r->n_verd, 0);
+}
+
+/* A profile that names the product's direct ports: only those are method 1. */
+static void direct_profile_ports(void **state)
+{
+    struct fx *x = *state;
+    remake(x, "[direct]\nports = tcp/30200\n", NULL);
+    product_hosts(x, "10.0.0.5", "10.0.0.6");
+    struct dis_flow_rec f = lan_tcp(330, "10.0.0.5", 50500, "10.0.0.6", 40000, DIS_CS_SF, 10, 10);
+    feed_flow(x, &f);
+    struct dis_flow_rec g = lan_tcp(331, "10.0.0.6", 50501, "10.0.0.5", 30200, DIS_CS_SF, 10, 10);
+    feed_flow(x, &g);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 1);
+    check_session(&x->r->sess[0], 1, DIS_SESS_DIRECT, 1, DIS_SUB_NONE, 6);
+    assert_ep(&x->r->sess[0].sel_local, "10.0.0.6", 50501);
+    assert_ep(&x->r->sess[0].sel_remote, "10.0.0.5", 30200);
+}
+
 /* ------------------------------------------------------------------ 12. hosts */
 
 static void hosts_roles(void **state)
@@ -1614,6 +1681,8 @@ int main(void)
         T(broadcast_established),
         T(direct_method1),
         T(direct_not_product),
+        T(direct_not_service_ports),
+        T(direct_profile_ports),
         T(hosts_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

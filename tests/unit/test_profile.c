@@ -347,7 +347,8 @@ static void test_parse_errors(void **state)
     expect_error("[rule a]\nhosts = x\nport = tcp/1\n", "t.ini:3: unknown key 'port' in [rule a]");
     expect_error("[profile]\nnets = 10.0.0.0/8\n", "t.ini:2: unknown key 'nets' in [profile]");
     expect_error("[profile]\nname = x\n\n[rules a]\n",
-                 "t.ini:4: unknown section [rules a] (expected [profile], [rule ID] or [local])");
+                 "t.ini:4: unknown section [rules a] (expected [profile], [rule ID], [direct] or "
+                 "[local])");
     expect_error("[rule a]\nhosts = x\nports = tcp/44x\n",
                  "t.ini:3: bad port 'tcp/44x' (ports are 0-65535)");
     expect_error("[rule a]\nhosts = x\nports = tcp/65536\n",
@@ -495,6 +496,73 @@ static void test_other_product(void **state)
     dis_profile_free(p);
 }
 
+/* ---- [direct]: the ports of the product's own direct connection (method 1) ---- */
+
+static void test_direct_ports(void **state)
+{
+    (void)state;
+    /* Without [direct]: any port from 1024 up, except well-known services. */
+    struct dis_profile *p = default_profile();
+    const struct dis_port_range *v;
+    assert_int_equal(dis_profile_direct_ports(p, &v), 0);
+    assert_int_equal(dis_profile_direct_excluded(p, &v), 0);
+    assert_true(dis_profile_direct_port(p, TCP, 30200));
+    assert_true(dis_profile_direct_port(p, UDP, 50000));
+    assert_true(dis_profile_direct_port(p, TCP, 1024));
+    assert_false(dis_profile_direct_port(p, TCP, 1023));
+    assert_false(dis_profile_direct_port(p, TCP, 445));  /* SMB */
+    assert_false(dis_profile_direct_port(p, TCP, 53));   /* DNS */
+    assert_false(dis_profile_direct_port(p, TCP, 3389)); /* RDP */
+    assert_false(dis_profile_direct_port(p, UDP, 3389));
+    assert_false(dis_profile_direct_port(p, TCP, 1433)); /* SQL Server */
+    assert_false(dis_profile_direct_port(p, TCP, 5985)); /* WinRM */
+    assert_false(dis_profile_direct_port(p, TCP, 5986));
+    assert_false(dis_profile_direct_port(p, TCP, 7680)); /* Delivery Optimization */
+    assert_true(dis_profile_direct_port(p, UDP, 7680));
+    assert_false(dis_profile_direct_port(p, UDP, 5355)); /* LLMNR */
+    assert_false(dis_profile_direct_port(p, UDP, 5353)); /* mDNS */
+    assert_false(dis_profile_direct_port(p, TCP, 8080));
+    assert_true(dis_profile_service_port(p, TCP, 8080));
+    assert_false(dis_profile_service_port(p, TCP, 30200));
+    dis_profile_free(p);
+
+    /* exclude: more services; ports: exactly the product's own ports. */
+    p = parse_ok("[rule a]\nhosts = x\nports = tcp/443\n"
+                 "[direct]\nexclude = tcp/40000-40100, udp/9999\n");
+    assert_int_equal(dis_profile_direct_excluded(p, &v), 2);
+    assert_int_equal(v[0].proto, TCP);
+    assert_int_equal(v[0].lo, 40000);
+    assert_int_equal(v[0].hi, 40100);
+    assert_false(dis_profile_direct_port(p, TCP, 40050));
+    assert_true(dis_profile_direct_port(p, TCP, 40101));
+    assert_false(dis_profile_direct_port(p, UDP, 9999));
+    assert_true(dis_profile_direct_port(p, TCP, 9999));
+    dis_profile_free(p);
+
+    p = parse_ok("[rule a]\nhosts = x\nports = tcp/443\n"
+                 "[direct]\nports = tcp/30200\n  udp/30201-30202\n");
+    assert_int_equal(dis_profile_direct_ports(p, &v), 2);
+    assert_true(dis_profile_direct_port(p, TCP, 30200));
+    assert_false(dis_profile_direct_port(p, UDP, 30200));
+    assert_true(dis_profile_direct_port(p, UDP, 30202));
+    assert_false(dis_profile_direct_port(p, TCP, 30201));
+    assert_false(dis_profile_direct_port(p, TCP, 40000));
+    dis_profile_free(p);
+
+    expect_error("[direct]\nports = tcp/1\n[direct]\n",
+                 "t.ini:3: duplicate section [direct] (first at line 1)");
+    expect_error("[direct]\nports = tcp/1\nports = tcp/2\n",
+                 "t.ini:3: duplicate key 'ports' in [direct]");
+    expect_error("[direct]\nhosts = x\n", "t.ini:2: unknown key 'hosts' in [direct]");
+    expect_error("[direct]\nexclude = 445\n",
+                 "t.ini:2: bad port '445' (expected tcp/PORT, udp/PORT or PROTO/LOW-HIGH)");
+    expect_error("[direct]\nports = tcp/9-1\n",
+                 "t.ini:2: reversed port range 'tcp/9-1' (low end first)");
+    expect_error("[direct]\nports = tcp/1 tcp/2 tcp/3 tcp/4 tcp/5 tcp/6 tcp/7 tcp/8 tcp/9 tcp/10 "
+                 "tcp/11 tcp/12 tcp/13 tcp/14 tcp/15 tcp/16 tcp/17\n",
+                 "t.ini:2: too many ports in [direct] ports (at most 16)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_other_product),
+        cmocka_unit_test(test_direct_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

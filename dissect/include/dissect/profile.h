@@ -22,6 +22,8 @@
  *   scope = lan
  *   hosts = *
  *   ports = tcp/30100
+ *   [direct]
+ *   ports = tcp/30200
  *   [local]
  *   nets = 10.0.0.0/8 192.168.0.0/16
  */
@@ -125,6 +127,23 @@ int dis_profile_rule_index(const struct dis_profile *p, const char *id);
 size_t dis_profile_net_count(const struct dis_profile *p);
 /** Local network @p i (0-based), or NULL when out of range. */
 const struct dis_net *dis_profile_net_at(const struct dis_profile *p, size_t i);
+
+/**
+ * Method 1 (DESIGN.md "Sessions and methods": the product's own direct connection between two
+ * product hosts on the local network). True when a flow to (@p proto, @p port) may be it: with
+ * a [direct] `ports` list, exactly those; without one, any port from 1024 up except the
+ * well-known services that two school hosts use on their own (SQL Server, RDP, WinRM, Delivery
+ * Optimization, LLMNR, mDNS, SSDP/WSD, 8080 ... docs/profile.md) and the [direct] `exclude`
+ * list.
+ */
+bool dis_profile_direct_port(const struct dis_profile *p, uint8_t proto, uint16_t port);
+/** True when (@p proto, @p port) is a well-known service's: below 1024, on the built-in list
+ *  above, or on the [direct] `exclude` list (whatever the `ports` list says). */
+bool dis_profile_service_port(const struct dis_profile *p, uint8_t proto, uint16_t port);
+/** The [direct] `ports` ranges (in @p *v, owned by @p p); returns their number, 0 when none. */
+size_t dis_profile_direct_ports(const struct dis_profile *p, const struct dis_port_range **v);
+/** The [direct] `exclude` ranges (in @p *v, owned by @p p); returns their number. */
+size_t dis_profile_direct_excluded(const struct dis_profile *p, const struct dis_port_range **v);
 
 /** What the matcher needs to know about a flow. */
 struct dis_profile_flow {
