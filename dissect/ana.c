@@ -3,8 +3,10 @@
  * ana.c - the analyzer: what each flow tells (rule, blocked and inspected verdicts), the
  * capture-wide TTL and RTT baselines, the hosts, and the order of emission. ICE sessions,
  * TURN allocations and routing methods are in ana_ice.c. DESIGN.md "Attribution",
- * "Verdicts"; thresholds in docs/verdicts.md.
+ * "Verdicts"; thresholds and bounds in docs/verdicts.md.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,12 @@ void dis_ana_defaults(struct dis_ana_opts *o)
     o->baseline_min = 2;
     o->max_sessions = 100000;
     o->max_pairs = 64;
+    o->max_pairs_total = 1000000;
+    o->max_hosts = 500000;
+    o->max_flows = 1000000;
+    o->max_baseline = 65536;
+    o->max_pending = 262144;
+    o->max_verdicts = 262144;
 }
 
 /* ------------------------------------------------------------------ small helpers */
@@ -96,7 +104,7 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-static uint64_t addr_hash(const struct dis_addr *x)
+uint64_t ana__addr_hash(const struct dis_addr *x)
 {
     uint64_t h = 1469598103934665603ULL ^ x->family;
     for (size_t i = 0; i < sizeof(x->b); i++)
@@ -134,9 +142,11 @@ bool ana__is_local(const struct dis_ana *a, const struct dis_addr *x)
     return x->family != 0 && dis_profile_is_local(a->prof, x);
 }
 
+/* Every failure of the analyzer is an allocation's: sticky, dis_ana_errstr() tells. */
 static void ana_err(struct dis_ana *a, const char *what)
 {
     snprintf(a->err, sizeof(a->err), "analysis: %s", what);
+    a->oom = true;
 }
 
 void *ana__vec_push(struct dis_ana *a, struct vec *v)
@@ -155,6 +165,115 @@ void *ana__vec_push(struct dis_ana *a, struct vec *v)
     memset(slot, 0, v->size);
     v->n++;
     return slot;
+}
+
+/* ------------------------------------------------------------------ address sets */
+
+struct ana_aslot *ana__aset_find(const struct ana_aset *s, const struct dis_addr *x)
+{
+    if (s->n == 0 || x->family == 0)
+        return NULL;
+    for (size_t i = ana__addr_hash(x) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (s->s[i].addr.family == 0)
+            return NULL;
+        if (ana__addr_eq(&s->s[i].addr, x))
+            return &s->s[i];
+    }
+}
+
+static struct ana_aslot *aset_slot(struct ana_aset *s, const struct dis_addr *x)
+{
+    size_t i = ana__addr_hash(x) & (s->cap - 1);
+    while (s->s[i].addr.family != 0 && !ana__addr_eq(&s->s[i].addr, x))
+        i = (i + 1) & (s->cap - 1);
+    return &s->s[i];
+}
+
+struct ana_aslot *ana__aset_put(struct dis_ana *a, struct ana_aset *s, const struct dis_addr *x,
+                                bool *created)
+{
+    *created = false;
+    if (x->family == 0)
+        return NULL;
+    if (s->n + 1 > s->cap / 2) {
+        size_t ncap = s->cap ? s->cap * 2 : 64;
+        struct ana_aslot *ns = calloc(ncap, sizeof(*ns));
+        if (!ns) {
+            ana_err(a, "out of memory");
+            return NULL;
+        }
+        struct ana_aset old = *s;
+        s->s = ns;
+        s->cap = ncap;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.s[i].addr.family != 0)
+                *aset_slot(s, &old.s[i].addr) = old.s[i];
+        free(old.s);
+    }
+    struct ana_aslot *sl = aset_slot(s, x);
+    if (sl->addr.family == 0) {
+        sl->addr = *x;
+        sl->val = 0;
+        s->n++;
+        *created = true;
+    }
+    return sl;
+}
+
+void ana__aset_free(struct ana_aset *s)
+{
+    free(s->s);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------------ interned strings */
+
+/* One copy of each host name however many flows and verdicts carry it; "" for none. Returns
+ * NULL on out of memory. The strings live as long as the analyzer. */
+static const char *intern(struct dis_ana *a, const char *str)
+{
+    if (!str || !*str)
+        return "";
+    uint64_t h = 1469598103934665603ULL;
+    size_t n = 0;
+    for (; str[n]; n++)
+        h = (h ^ (uint8_t)str[n]) * 1099511628211ULL;
+    if (a->strs_cap) {
+        for (struct ana_str *e = a->strs[h & (a->strs_cap - 1)]; e; e = e->next)
+            if (e->hash == h && strcmp(e->s, str) == 0)
+                return e->s;
+    }
+    if (a->strs_n >= a->strs_cap / 2) {
+        size_t ncap = a->strs_cap ? a->strs_cap * 2 : 256;
+        struct ana_str **nt = calloc(ncap, sizeof(*nt));
+        if (!nt) {
+            ana_err(a, "out of memory");
+            return NULL;
+        }
+        for (size_t i = 0; i < a->strs_cap; i++) {
+            struct ana_str *e = a->strs[i];
+            while (e) {
+                struct ana_str *nx = e->next;
+                e->next = nt[e->hash & (ncap - 1)];
+                nt[e->hash & (ncap - 1)] = e;
+                e = nx;
+            }
+        }
+        free(a->strs);
+        a->strs = nt;
+        a->strs_cap = ncap;
+    }
+    struct ana_str *e = malloc(sizeof(*e) + n + 1);
+    if (!e) {
+        ana_err(a, "out of memory");
+        return NULL;
+    }
+    e->hash = h;
+    memcpy(e->s, str, n + 1);
+    e->next = a->strs[h & (a->strs_cap - 1)];
+    a->strs[h & (a->strs_cap - 1)] = e;
+    a->strs_n++;
+    return e->s;
 }
 
 /* Grow the chained hash tables to twice their size (typed: no offset casts). */
@@ -194,7 +313,7 @@ static int hosts_grow(struct dis_ana *a)
         struct ana_host *e = a->hosts[i];
         while (e) {
             struct ana_host *nx = e->next;
-            size_t b = addr_hash(&e->addr) & (ncap - 1);
+            size_t b = ana__addr_hash(&e->addr) & (ncap - 1);
             e->next = nt[b];
             nt[b] = e;
             e = nx;
@@ -231,6 +350,16 @@ static struct ana_flow *flow_get(struct dis_ana *a, uint64_t id, bool create)
     return f;
 }
 
+static void flow_free(struct ana_flow *f)
+{
+    free(f->tx);
+    free(f->verify_str);
+    free(f->issuer);
+    free(f->vendor_issuer);
+    free(f->connect_target);
+    free(f);
+}
+
 static void flow_drop(struct dis_ana *a, struct ana_flow *f)
 {
     struct ana_flow **pp = &a->flows[mix64(f->flow_id) & (a->flows_cap - 1)];
@@ -239,14 +368,14 @@ static void flow_drop(struct dis_ana *a, struct ana_flow *f)
     if (*pp)
         *pp = f->next;
     a->flows_n--;
-    free(f);
+    flow_free(f);
 }
 
 struct ana_host *ana__host(struct dis_ana *a, const struct dis_addr *addr, bool create)
 {
     if (addr->family == 0)
         return NULL;
-    uint64_t h = addr_hash(addr);
+    uint64_t h = ana__addr_hash(addr);
     if (a->hosts_cap) {
         for (struct ana_host *x = a->hosts[h & (a->hosts_cap - 1)]; x; x = x->next)
             if (ana__addr_eq(&x->addr, addr))
@@ -254,11 +383,18 @@ struct ana_host *ana__host(struct dis_ana *a, const struct dis_addr *addr, bool 
     }
     if (!create)
         return NULL;
-    if (a->hosts_n >= a->hosts_cap / 2 && hosts_grow(a) < 0)
+    if (a->hosts_n >= a->o.max_hosts) {
+        a->st.hosts_dropped++; /* bounded: a scan makes an address per flow */
         return NULL;
+    }
+    if (a->hosts_n >= a->hosts_cap / 2 && hosts_grow(a) < 0) {
+        a->oom = true;
+        return NULL;
+    }
     struct ana_host *x = calloc(1, sizeof(*x));
     if (!x) {
         ana_err(a, "out of memory");
+        a->oom = true;
         return NULL;
     }
     x->addr = *addr;
@@ -280,57 +416,89 @@ static void host_seen(struct ana_host *h, uint64_t first, uint64_t last)
         h->last_ns = last;
 }
 
-static void host_add_name(struct ana_host *h, const char *name)
+#define ANA_HOST_NAMES 512 /* sizeof dis_host_rec.names */
+
+/* Adds @p name to the host's comma-separated names (kept to the size of the record's field,
+ * the first names first). Returns -1 on out of memory. */
+static int host_add_name(struct dis_ana *a, struct ana_host *h, const char *name)
 {
     if (!h || !name || !*name)
-        return;
-    size_t nl = strlen(name), hl = strlen(h->names);
+        return 0;
+    size_t nl = strlen(name), hl = h->names ? strlen(h->names) : 0;
     /* already listed? */
-    const char *p = h->names;
+    const char *p = h->names ? h->names : "";
     while (*p) {
         const char *c = strchr(p, ',');
         size_t l = c ? (size_t)(c - p) : strlen(p);
         if (l == nl && strncmp(p, name, l) == 0)
-            return;
+            return 0;
         if (!c)
             break;
         p = c + 1;
     }
-    if (hl + nl + 2 > sizeof(h->names))
-        return; /* full: the first names are kept */
+    if (hl + nl + 2 > ANA_HOST_NAMES)
+        return 0; /* full: the first names are kept */
+    char *nn = realloc(h->names, hl + nl + 2);
+    if (!nn) {
+        ana_err(a, "out of memory");
+        return -1;
+    }
+    h->names = nn;
     if (hl)
-        h->names[hl++] = ',';
-    memcpy(h->names + hl, name, nl + 1);
+        nn[hl++] = ',';
+    memcpy(nn + hl, name, nl + 1);
+    return 0;
 }
 
 int ana__verdict(struct dis_ana *a, enum dis_verdict_kind kind, const char *code,
-                 enum dis_confidence conf, const char *rule, uint8_t proto,
-                 const struct dis_ep *src, const struct dis_ep *dst, const char *host,
-                 uint64_t first_ns, uint64_t flow_id, uint64_t session_id, const char *evidence)
+                 enum dis_confidence conf, int rule, uint8_t proto, const struct dis_ep *src,
+                 const struct dis_ep *dst, const char *host, uint64_t first_ns, uint64_t flow_id,
+                 uint64_t session_id, const char *evidence)
 {
-    if (a->verdicts.n >= 1000000) { /* bounded: a scan can make a verdict per flow */
-        a->verdicts_dropped++;
+    if (a->verdicts.n >= a->o.max_verdicts) { /* bounded: a scan can make a verdict per flow */
+        a->st.verdicts_dropped++;
         return 0;
     }
-    struct dis_verdict_rec *v = ana__vec_push(a, &a->verdicts);
-    if (!v)
+    const char *h = intern(a, host);
+    char *e = strdup(evidence ? evidence : "");
+    if (!h || !e) {
+        free(e);
+        ana_err(a, "out of memory");
         return -1;
-    v->kind = kind;
+    }
+    struct ana_verdict *v = ana__vec_push(a, &a->verdicts);
+    if (!v) {
+        free(e);
+        return -1;
+    }
+    v->kind = (uint8_t)kind;
     v->code = code;
-    v->confidence = conf;
-    snprintf(v->rule, sizeof(v->rule), "%s", rule ? rule : "");
+    v->conf = (uint8_t)conf;
+    v->rule = (int16_t)rule;
     v->proto = proto;
     v->src = src->addr;
     v->sport = src->port;
     v->dst = dst->addr;
     v->dport = dst->port;
-    snprintf(v->host, sizeof(v->host), "%s", host ? host : "");
+    v->host = h;
     v->first_ns = first_ns;
     v->flow_id = flow_id;
     v->session_id = session_id;
-    snprintf(v->evidence, sizeof(v->evidence), "%s", evidence ? evidence : "");
-    /* The host of the initiator exists for the count made when the verdicts are emitted. */
-    return ana__host(a, &src->addr, true) ? 0 : -1;
+    v->evidence = e;
+    /* The host of the initiator exists for the count made when the verdicts are emitted (not
+     * when the host table is full). */
+    ana__host(a, &src->addr, true);
+    return a->oom ? -1 : 0;
+}
+
+/* Frees the evidence of the verdicts from index @p from on and forgets them. */
+static void verdicts_truncate(struct dis_ana *a, size_t from)
+{
+    struct ana_verdict *v = a->verdicts.p;
+    for (size_t i = from; i < a->verdicts.n; i++)
+        free(v[i].evidence);
+    if (from < a->verdicts.n)
+        a->verdicts.n = from;
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -356,8 +524,9 @@ struct dis_ana *dis_ana_new(const struct dis_ana_opts *o, const struct dis_profi
     a->issuers = issuers;
     a->sink = *sink;
     a->fsums.size = sizeof(struct ana_fsum);
-    a->tcpsums.size = sizeof(struct ana_tcpsum);
-    a->verdicts.size = sizeof(struct dis_verdict_rec);
+    a->servers.size = sizeof(struct ana_server);
+    a->tls13.size = sizeof(struct ana_tcpsum);
+    a->verdicts.size = sizeof(struct ana_verdict);
     a->pending.size = sizeof(struct ana_pending);
     return a;
 }
@@ -370,7 +539,7 @@ void dis_ana_free(struct dis_ana *a)
         struct ana_flow *f = a->flows[i];
         while (f) {
             struct ana_flow *n = f->next;
-            free(f);
+            flow_free(f);
             f = n;
         }
     }
@@ -379,17 +548,41 @@ void dis_ana_free(struct dis_ana *a)
         struct ana_host *h = a->hosts[i];
         while (h) {
             struct ana_host *n = h->next;
+            free(h->names);
             free(h);
             h = n;
         }
     }
     free(a->hosts);
+    for (size_t i = 0; i < a->strs_cap; i++) {
+        struct ana_str *e = a->strs[i];
+        while (e) {
+            struct ana_str *n = e->next;
+            free(e);
+            e = n;
+        }
+    }
+    free(a->strs);
     ana__ice_free(a);
+    verdicts_truncate(a, 0);
     free(a->fsums.p);
-    free(a->tcpsums.p);
+    free(a->servers.p);
+    ana__aset_free(&a->server_idx);
+    free(a->tls13.p);
     free(a->verdicts.p);
     free(a->pending.p);
+    ana__aset_free(&a->nat);
     free(a);
+}
+
+void dis_ana_get_stats(const struct dis_ana *a, struct dis_ana_stats *st)
+{
+    *st = a->st;
+    st->hosts = a->hosts_n;
+    st->flows = a->fsums.n;
+    st->sessions = a->ice_n + a->allocs_n;
+    st->pairs = a->pairs_n;
+    st->verdicts = a->verdicts.n;
 }
 
 const char *dis_ana_errstr(const struct dis_ana *a)
@@ -424,6 +617,27 @@ static void copy_str(char *dst, size_t len, const char *src)
     if (n)
         memcpy(dst, src, n);
     dst[n] = 0;
+}
+
+/* Replaces *@p dst by a copy of @p src cut at @p max - 1 bytes (NULL or "": none). Returns -1
+ * on out of memory. */
+static int set_str(struct dis_ana *a, char **dst, const char *src, size_t max)
+{
+    free(*dst);
+    *dst = NULL;
+    size_t n = 0;
+    while (src && n + 1 < max && src[n])
+        n++;
+    if (n == 0)
+        return 0;
+    *dst = malloc(n + 1);
+    if (!*dst) {
+        ana_err(a, "out of memory");
+        return -1;
+    }
+    memcpy(*dst, src, n);
+    (*dst)[n] = 0;
+    return 0;
 }
 
 /* The first rule, in order, whose named host patterns accept @p name: for DNS answers,
@@ -493,7 +707,7 @@ static int on_dns(struct dis_ana *a, const struct dis_event *ev)
     char ev_text[512];
     snprintf(ev_text, sizeof(ev_text), "%.250s; the product cannot reach %.100s (rule %.31s)", why,
              m->qname, r->id);
-    return ana__verdict(a, DIS_VK_BLOCKED, "dns_failure", DIS_CONF_CONFIRMED, r->id, ev->transport,
+    return ana__verdict(a, DIS_VK_BLOCKED, "dns_failure", DIS_CONF_CONFIRMED, ri, ev->transport,
                         &cli, &srv, m->qname, ev->ts_ns, ev->flow_id, 0, ev_text);
 }
 
@@ -513,9 +727,10 @@ static int on_tls(struct dis_ana *a, const struct dis_event *ev)
     f->tls_certs = t->n_certs;
     f->chain = t->chain;
     f->verify_error = t->verify.error;
-    copy_str(f->verify_str, sizeof(f->verify_str), t->verify.errstr);
-    if (t->n_certs && t->certs[0])
-        copy_str(f->issuer, sizeof(f->issuer), t->certs[0]->issuer);
+    if (set_str(a, &f->verify_str, t->verify.errstr, 96) < 0)
+        return -1;
+    if (t->n_certs && t->certs[0] && set_str(a, &f->issuer, t->certs[0]->issuer, 256) < 0)
+        return -1;
     if (a->issuers) {
         for (unsigned i = 0; i < t->n_certs && !f->vendor; i++) {
             if (!t->certs[i])
@@ -523,7 +738,8 @@ static int on_tls(struct dis_ana *a, const struct dis_event *ev)
             const char *v = dis_issuers_match(a->issuers, t->certs[i]->issuer);
             if (v) {
                 f->vendor = v;
-                copy_str(f->vendor_issuer, sizeof(f->vendor_issuer), t->certs[i]->issuer);
+                if (set_str(a, &f->vendor_issuer, t->certs[i]->issuer, 256) < 0)
+                    return -1;
             }
         }
     }
@@ -547,7 +763,8 @@ static int on_connect(struct dis_ana *a, const struct dis_event *ev)
     if (f->connects == 0) {
         f->connect_first = c->resp->status;
         f->connect_ns = ev->ts_ns;
-        copy_str(f->connect_target, sizeof(f->connect_target), c->req->host);
+        if (set_str(a, &f->connect_target, c->req->host, 256) < 0)
+            return -1;
         f->connect_port = c->req->port;
     }
     f->connect_last = c->resp->status;
@@ -607,22 +824,29 @@ static bool icmp_admin(const struct dis_flow_rec *r)
     return r->icmp_type == 1 && r->icmp_code == 1;
 }
 
-static int pend(struct dis_ana *a, const char *code, const struct dis_profile_rule *rule,
-                uint8_t proto, const struct dis_ep *src, const struct dis_ep *dst, const char *host,
+static int pend(struct dis_ana *a, const char *code, int rule, uint8_t proto,
+                const struct dis_ep *src, const struct dis_ep *dst, const char *host,
                 uint64_t first_ns, uint64_t flow_id, uint32_t wait_ms)
 {
+    if (a->pending.n >= a->o.max_pending) {
+        a->st.pending_dropped++;
+        return 0;
+    }
+    const char *h = intern(a, host);
+    if (!h)
+        return -1;
     struct ana_pending *p = ana__vec_push(a, &a->pending);
     if (!p)
         return -1;
     p->code = code;
-    p->rule = dis_profile_rule_index(a->prof, rule->id);
+    p->rule = rule;
     p->proto = proto;
     p->src = *src;
     p->dst = *dst;
     p->first_ns = first_ns;
     p->flow_id = flow_id;
     p->wait_ms = wait_ms;
-    copy_str(p->host, sizeof(p->host), host);
+    p->host = h;
     return 0;
 }
 
@@ -638,17 +862,58 @@ static int pending_verdicts(struct dis_ana *a)
         char ev[256];
         snprintf(ev, sizeof(ev), "1 %s, nothing back in the %.1f s the capture went on after it",
                  p[i].proto == 6 ? "SYN" : "STUN/TURN request", (double)waited_ms / 1e3);
-        if (ana__verdict(a, DIS_VK_BLOCKED, p[i].code, DIS_CONF_SUSPECTED,
-                         dis_profile_rule_at(a->prof, (size_t)p[i].rule)->id, p[i].proto, &p[i].src,
-                         &p[i].dst, p[i].host, p[i].first_ns, p[i].flow_id, 0, ev) < 0)
+        if (ana__verdict(a, DIS_VK_BLOCKED, p[i].code, DIS_CONF_SUSPECTED, p[i].rule, p[i].proto,
+                         &p[i].src, &p[i].dst, p[i].host, p[i].first_ns, p[i].flow_id, 0, ev) < 0)
             return -1;
     }
     return 0;
 }
 
-static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct ana_flow *f,
-                         const struct dis_profile_rule *rule)
+/* Appends to @p buf (bounded). */
+static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cat(char *buf, size_t len, const char *fmt, ...)
 {
+    size_t l = strlen(buf);
+    if (l + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + l, len - l, fmt, ap);
+    va_end(ap);
+}
+
+/* The TURN error responses of a flow (other than the 401/438 challenge and the 403s for
+ * permissions to private peers, which ana_ice.c left out): one verdict for the flow. */
+static int turn_errors(struct dis_ana *a, const struct dis_flow_rec *r, const struct ana_flow *f,
+                       int ri)
+{
+    if (f->n_turn_err == 0)
+        return 0;
+    struct dis_ep src = {r->orig, r->orig_port}, dst = {r->resp, r->resp_port};
+    char ev[512] = "";
+    bool any_known = false;
+    for (unsigned i = 0; i < f->n_turn_err; i++) {
+        /* An error response without a readable ERROR-CODE is an error, of an unknown kind. */
+        bool known = f->turn_err_code[i] != 0;
+        if (known) {
+            any_known = true;
+            cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x", i ? "; " : "",
+                f->turn_err_code[i], f->turn_err_method[i]);
+        } else {
+            cat(ev, sizeof(ev),
+                "%sTURN error response without a readable ERROR-CODE on method 0x%03x",
+                i ? "; " : "", f->turn_err_method[i]);
+        }
+    }
+    return ana__verdict(a, DIS_VK_BLOCKED, "turn_error",
+                        any_known ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, ri, r->proto, &src,
+                        &dst, r->host, r->first_ns, r->id, 0, ev);
+}
+
+static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct ana_flow *f,
+                         int ri)
+{
+    const struct dis_profile_rule *rule = dis_profile_rule_at(a->prof, (size_t)ri);
     struct dis_ep src = {r->orig, r->orig_port}, dst = {r->resp, r->resp_port};
     char ev[512], ib[64];
     const char *host = r->host;
@@ -670,26 +935,26 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
                  admin ? " (administratively prohibited)" : "",
                  (unsigned long long)r->pkts[DIS_DIR_ORIG]);
         return ana__verdict(a, DIS_VK_BLOCKED, "icmp_unreachable",
-                            admin ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, rule->id, r->proto,
-                            &src, &dst, host, r->first_ns, r->id, 0, ev);
+                            admin ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, ri, r->proto, &src,
+                            &dst, host, r->first_ns, r->id, 0, ev);
     }
     if (r->proto == 6) {
         if (r->state == DIS_CS_S0 && r->pkts[DIS_DIR_RESP] == 0) {
             uint64_t syns = r->pkts[DIS_DIR_ORIG];
             if (syns < a->o.min_retries) /* decided at finish, when the capture's end is known */
-                return pend(a, "tcp_no_answer", rule, r->proto, &src, &dst, host, r->first_ns,
-                            r->id, a->o.syn_wait_ms);
+                return pend(a, "tcp_no_answer", ri, r->proto, &src, &dst, host, r->first_ns, r->id,
+                            a->o.syn_wait_ms);
             snprintf(ev, sizeof(ev), "%llu SYNs over %.1f s, nothing back",
                      (unsigned long long)syns, (double)(r->last_ns - r->first_ns) / 1e9);
             return ana__verdict(a, DIS_VK_BLOCKED, "tcp_no_answer",
                                 syns >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
-                                rule->id, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
+                                ri, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
         }
         if (r->state == DIS_CS_REJ) {
             snprintf(ev, sizeof(ev), "SYN answered by RST (no SYN-ACK), %llu SYN(s)",
                      (unsigned long long)r->pkts[DIS_DIR_ORIG]);
-            return ana__verdict(a, DIS_VK_BLOCKED, "tcp_reset_on_connect", DIS_CONF_CONFIRMED,
-                                rule->id, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
+            return ana__verdict(a, DIS_VK_BLOCKED, "tcp_reset_on_connect", DIS_CONF_CONFIRMED, ri,
+                                r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
         }
         if (f && f->tls_ch && !f->tls_sh && !f->connects) {
             /* The server side closed first: its RST or FIN comes before any of the client's
@@ -705,8 +970,7 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
                          "%s from the server side after the ClientHello (SNI %s), no ServerHello",
                          rst ? "RST" : "FIN", host[0] ? host : "none");
                 return ana__verdict(a, DIS_VK_BLOCKED, "tcp_reset_after_hello", DIS_CONF_CONFIRMED,
-                                    rule->id, r->proto, &src, &dst, host, f->tls_ch_ns, r->id, 0,
-                                    ev);
+                                    ri, r->proto, &src, &dst, host, f->tls_ch_ns, r->id, 0, ev);
             }
         }
     }
@@ -715,8 +979,8 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     if (f->alert_fatal_server) {
         snprintf(ev, sizeof(ev), "fatal TLS alert %u from the server before the handshake ended",
                  f->alert_desc);
-        rc = ana__verdict(a, DIS_VK_BLOCKED, "tls_alert", DIS_CONF_CONFIRMED, rule->id, r->proto,
-                          &src, &dst, host, f->alert_ns, r->id, 0, ev);
+        rc = ana__verdict(a, DIS_VK_BLOCKED, "tls_alert", DIS_CONF_CONFIRMED, ri, r->proto, &src,
+                          &dst, host, f->alert_ns, r->id, 0, ev);
         if (rc)
             return rc;
     }
@@ -725,7 +989,7 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
         f->ice_req[0] + f->ice_req[1] == 0 && rule->traffic == DIS_TRAFFIC_ANY) {
         uint32_t n = f->req[0] + f->req[1];
         if (n < a->o.min_retries) {
-            rc = pend(a, "udp_no_answer", rule, r->proto, &src, &dst, host, f->first_req_ns, r->id,
+            rc = pend(a, "udp_no_answer", ri, r->proto, &src, &dst, host, f->first_req_ns, r->id,
                       a->o.udp_wait_ms);
             if (rc)
                 return rc;
@@ -733,55 +997,39 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
             snprintf(ev, sizeof(ev), "%u STUN/TURN request(s) over %.1f s, none answered", n,
                      (double)(f->last_req_ns - f->first_req_ns) / 1e9);
             rc = ana__verdict(a, DIS_VK_BLOCKED, "udp_no_answer",
-                              n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
-                              rule->id, r->proto, &src, &dst, host, f->first_req_ns, r->id, 0, ev);
+                              n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, ri,
+                              r->proto, &src, &dst, host, f->first_req_ns, r->id, 0, ev);
             if (rc)
                 return rc;
         }
     }
-    /* TURN errors other than the usual 401/438 challenge (ana_ice.c left out the 403s for
-     * permissions to private peers, the server's policy). */
-    for (unsigned i = 0; i < f->n_turn_err; i++) {
-        /* An error response without a readable ERROR-CODE is an error, of an unknown kind. */
-        bool known = f->turn_err_code[i] != 0;
-        if (known)
-            snprintf(ev, sizeof(ev), "TURN error %u on method 0x%03x", f->turn_err_code[i],
-                     f->turn_err_method[i]);
-        else
-            snprintf(ev, sizeof(ev),
-                     "TURN error response without a readable ERROR-CODE on "
-                     "method 0x%03x",
-                     f->turn_err_method[i]);
-        rc = ana__verdict(a, DIS_VK_BLOCKED, "turn_error",
-                          known ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, rule->id, r->proto, &src,
-                          &dst, host, r->first_ns, r->id, 0, ev);
-        if (rc)
-            return rc;
-    }
+    rc = turn_errors(a, r, f, ri);
+    if (rc)
+        return rc;
     /* Explicit proxy. */
     if (f->connects) {
         if (f->connect_first == 407) {
             snprintf(ev, sizeof(ev),
                      "CONNECT %s:%u answered 407 Proxy Authentication Required by %s:%u",
-                     f->connect_target, f->connect_port, dis_addr_str(&r->resp, ib, sizeof(ib)),
-                     r->resp_port);
-            rc = ana__verdict(a, DIS_VK_BLOCKED, "proxy_auth_required", DIS_CONF_CONFIRMED,
-                              rule->id, r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
+                     f->connect_target ? f->connect_target : "", f->connect_port,
+                     dis_addr_str(&r->resp, ib, sizeof(ib)), r->resp_port);
+            rc = ana__verdict(a, DIS_VK_BLOCKED, "proxy_auth_required", DIS_CONF_CONFIRMED, ri,
+                              r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
         } else if (f->connect_first >= 400 || (f->connect_last >= 300 && f->connect_last != 407)) {
             uint16_t st = f->connect_first >= 400 ? f->connect_first : f->connect_last;
             snprintf(ev, sizeof(ev), "CONNECT %s:%u refused with %u by the proxy %s:%u",
-                     f->connect_target, f->connect_port, st, dis_addr_str(&r->resp, ib, sizeof(ib)),
-                     r->resp_port);
-            rc = ana__verdict(a, DIS_VK_BLOCKED, "proxy_denied", DIS_CONF_CONFIRMED, rule->id,
-                              r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
+                     f->connect_target ? f->connect_target : "", f->connect_port, st,
+                     dis_addr_str(&r->resp, ib, sizeof(ib)), r->resp_port);
+            rc = ana__verdict(a, DIS_VK_BLOCKED, "proxy_denied", DIS_CONF_CONFIRMED, ri, r->proto,
+                              &src, &dst, host, f->connect_ns, r->id, 0, ev);
         }
         if (rc)
             return rc;
         if (f->connect_last >= 200 && f->connect_last < 300) {
             snprintf(ev, sizeof(ev), "CONNECT %s:%u through the proxy %s:%u (status %u)",
-                     f->connect_target, f->connect_port, dis_addr_str(&r->resp, ib, sizeof(ib)),
-                     r->resp_port, f->connect_last);
-            rc = ana__verdict(a, DIS_VK_INSPECTED, "explicit_proxy", DIS_CONF_CONFIRMED, rule->id,
+                     f->connect_target ? f->connect_target : "", f->connect_port,
+                     dis_addr_str(&r->resp, ib, sizeof(ib)), r->resp_port, f->connect_last);
+            rc = ana__verdict(a, DIS_VK_INSPECTED, "explicit_proxy", DIS_CONF_CONFIRMED, ri,
                               r->proto, &src, &dst, host, f->connect_ns, r->id, 0, ev);
             if (rc)
                 return rc;
@@ -795,21 +1043,111 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
         if (f->chain == DIS_TLS_CHAIN_INVALID && !time_only) {
             bool name = f->verify_error == 62;
             snprintf(ev, sizeof(ev), "certificate chain does not verify: %s (issuer %s)",
-                     f->verify_str, f->issuer);
+                     f->verify_str ? f->verify_str : "", f->issuer ? f->issuer : "");
             rc = ana__verdict(a, DIS_VK_INSPECTED, name ? "name_mismatch" : "untrusted_issuer",
-                              DIS_CONF_CONFIRMED, rule->id, r->proto, &src, &dst, host,
+                              DIS_CONF_CONFIRMED, ri, r->proto, &src, &dst, host,
                               f->tls_sh_ns ? f->tls_sh_ns : r->first_ns, r->id, 0, ev);
             if (rc)
                 return rc;
         }
         if (f->vendor) {
-            snprintf(ev, sizeof(ev), "certificate issued by %s: %s", f->vendor, f->vendor_issuer);
-            rc = ana__verdict(a, DIS_VK_INSPECTED, "inspection_issuer", DIS_CONF_CONFIRMED,
-                              rule->id, r->proto, &src, &dst, host,
-                              f->tls_sh_ns ? f->tls_sh_ns : r->first_ns, r->id, 0, ev);
+            snprintf(ev, sizeof(ev), "certificate issued by %s: %s", f->vendor,
+                     f->vendor_issuer ? f->vendor_issuer : "");
+            rc = ana__verdict(a, DIS_VK_INSPECTED, "inspection_issuer", DIS_CONF_CONFIRMED, ri,
+                              r->proto, &src, &dst, host, f->tls_sh_ns ? f->tls_sh_ns : r->first_ns,
+                              r->id, 0, ev);
         }
     }
     return rc;
+}
+
+/* The facts of an ended flow that the sessions built at finish need. */
+static int keep_flow(struct dis_ana *a, const struct dis_flow_rec *r, const struct ana_flow *f,
+                     int ri, bool ice)
+{
+    if (a->fsums.n >= a->o.max_flows) {
+        a->st.flows_dropped++;
+        return 0;
+    }
+    const char *host = intern(a, r->host);
+    if (!host)
+        return -1;
+    struct ana_fsum *s = ana__vec_push(a, &a->fsums);
+    if (!s)
+        return -1;
+    s->flow_id = r->id;
+    s->proto = r->proto;
+    s->orig = (struct dis_ep){r->orig, r->orig_port};
+    s->resp = (struct dis_ep){r->resp, r->resp_port};
+    s->first_ns = r->first_ns;
+    s->last_ns = r->last_ns;
+    s->bytes = r->bytes[0] + r->bytes[1];
+    s->pkts[0] = r->pkts[0];
+    s->pkts[1] = r->pkts[1];
+    s->state = r->state;
+    s->rule = ri;
+    s->tls = f && f->tls && f->tls_ch;
+    s->ice = ice;
+    s->stun = f && (f->req[0] + f->req[1] + f->resp[0] + f->resp[1] > 0);
+    s->alloc = f ? f->alloc : NULL;
+    int o = f && !ana__ep_eq(&f->side0, &s->orig) ? 1 : 0; /* f's side of the initiator */
+    s->ice_req_orig = f ? f->ice_req[o] : 0;
+    s->ice_req_resp = f ? f->ice_req[1 - o] : 0;
+    s->resp_orig = f ? f->resp[o] : 0;
+    s->resp_resp = f ? f->resp[1 - o] : 0;
+    s->channeldata = r->channeldata;
+    s->host = host;
+    return 0;
+}
+
+/* An internet TCP flow that got a SYN-ACK: the first one to each server address is a sample
+ * of the TLS 1.3 baselines, and a TLS 1.3 flow of a rule is judged against them at finish. */
+static int keep_tcp(struct dis_ana *a, const struct dis_flow_rec *r, const struct ana_flow *f,
+                    int ri)
+{
+    uint8_t ttl = r->ttl_max[DIS_DIR_RESP];
+    int64_t tls_ns = (f && f->tls_ch && f->tls_sh && f->tls_sh_ns > f->tls_ch_ns)
+                         ? (int64_t)(f->tls_sh_ns - f->tls_ch_ns)
+                         : -1;
+    if (!ana__aset_find(&a->server_idx, &r->resp)) {
+        if (a->servers.n >= a->o.max_baseline) {
+            a->st.baseline_dropped++;
+        } else {
+            bool created;
+            struct ana_aslot *sl = ana__aset_put(a, &a->server_idx, &r->resp, &created);
+            struct ana_server *sv = sl ? ana__vec_push(a, &a->servers) : NULL;
+            if (!sv)
+                return -1;
+            sl->val = (uint32_t)(a->servers.n - 1);
+            sv->addr = r->resp;
+            sv->hops = hop_distance(ttl);
+            sv->rtt_ns = r->rtt_ns;
+            sv->tls_ns = tls_ns;
+        }
+    }
+    if (!(f && f->tls_version == 0x0304 && f->tls_certs == 0) || ri < 0)
+        return 0;
+    if (a->tls13.n >= a->o.max_baseline) {
+        a->st.baseline_dropped++;
+        return 0;
+    }
+    const char *host = intern(a, r->host);
+    struct ana_tcpsum *t = host ? ana__vec_push(a, &a->tls13) : NULL;
+    if (!t)
+        return -1;
+    t->flow_id = r->id;
+    t->src = r->orig;
+    t->dst = r->resp;
+    t->sport = r->orig_port;
+    t->dport = r->resp_port;
+    t->first_ns = r->first_ns;
+    t->ttl = ttl;
+    t->hops = hop_distance(ttl);
+    t->rtt_ns = r->rtt_ns;
+    t->tls_ns = tls_ns;
+    t->rule = ri;
+    t->host = host;
+    return 0;
 }
 
 int dis_ana_flow(struct dis_ana *a, const struct dis_flow_rec *r)
@@ -832,95 +1170,51 @@ int dis_ana_flow(struct dis_ana *a, const struct dis_flow_rec *r)
     }
     int ri = (r->proto == 6 || r->proto == 17) ? dis_profile_match(a->prof, &pf) : -1;
     const struct dis_profile_rule *rule = ri >= 0 ? dis_profile_rule_at(a->prof, (size_t)ri) : NULL;
+    bool orig_local = ana__is_local(a, &r->orig), resp_local = ana__is_local(a, &r->resp);
 
-    struct ana_host *hs = ana__host(a, &r->orig, true), *hd = ana__host(a, &r->resp, true);
-    if (!hs || !hd)
-        return -2;
-    host_seen(hs, r->first_ns, r->last_ns);
-    host_seen(hd, r->first_ns, r->last_ns);
-    if (rule) {
-        if (rule->product)
-            hs->product = true;
-        if (!hd->local && rule->traffic == DIS_TRAFFIC_ANY) {
-            hd->server = true;
-            host_add_name(hd, r->host);
-        }
-        if (rule->scope == DIS_SCOPE_LAN && r->pkts[DIS_DIR_RESP] > 0)
-            hd->bcast_listen++;
-        if (flow_verdicts(a, r, f, rule) < 0)
-            return -2;
-    }
-
-    /* Facts for the sessions built at finish. */
-    bool lan = hs->local && hd->local;
     /* A LAN flow is kept only when it may be method 1: answered, to a port the product's
      * direct connection may use (the profile's [direct] section; well-known services never). */
+    bool lan = orig_local && resp_local;
     bool keep = (f && (f->req[0] + f->req[1] + f->resp[0] + f->resp[1] > 0 || f->alloc)) ||
                 (f && f->tls && rule) || /* TURN over TLS is known only from its flow */
                 (rule && rule->scope == DIS_SCOPE_LAN) ||
                 (lan && (r->proto == 6 || r->proto == 17) && r->pkts[DIS_DIR_RESP] > 0 &&
                  dis_profile_direct_port(a->prof, r->proto, r->resp_port));
-    if (keep) {
-        struct ana_fsum *s = ana__vec_push(a, &a->fsums);
-        if (!s)
+
+    /* Host entries: every local address, and the far ends of flows that matter (a rule's,
+     * or one kept for the sessions). The far end of any other flow, a scan's target for
+     * instance, only updates an entry that exists. */
+    struct ana_host *hs = ana__host(a, &r->orig, orig_local || rule || keep);
+    struct ana_host *hd = ana__host(a, &r->resp, resp_local || rule || keep);
+    if (a->oom)
+        return -2;
+    host_seen(hs, r->first_ns, r->last_ns);
+    host_seen(hd, r->first_ns, r->last_ns);
+    if (rule) {
+        if (rule->product && hs)
+            hs->product = true;
+        if (hd && !hd->local && rule->traffic == DIS_TRAFFIC_ANY) {
+            hd->server = true;
+            if (host_add_name(a, hd, r->host) < 0)
+                return -2;
+        }
+        if (hd && rule->scope == DIS_SCOPE_LAN && r->pkts[DIS_DIR_RESP] > 0)
+            hd->bcast_listen++;
+        if (flow_verdicts(a, r, f, ri) < 0)
             return -2;
-        s->flow_id = r->id;
-        s->proto = r->proto;
-        s->orig = (struct dis_ep){r->orig, r->orig_port};
-        s->resp = (struct dis_ep){r->resp, r->resp_port};
-        s->first_ns = r->first_ns;
-        s->last_ns = r->last_ns;
-        s->bytes = r->bytes[0] + r->bytes[1];
-        s->pkts[0] = r->pkts[0];
-        s->pkts[1] = r->pkts[1];
-        s->state = r->state;
-        s->rule = ri;
-        s->tls = f && f->tls && f->tls_ch;
-        s->ice = ice;
-        s->stun = f && (f->req[0] + f->req[1] + f->resp[0] + f->resp[1] > 0);
-        s->ice_req_orig = f ? f->ice_req[ana__ep_eq(&f->side0, &s->orig) ? 0 : 1] : 0;
-        s->ice_req_resp = f ? f->ice_req[ana__ep_eq(&f->side0, &s->orig) ? 1 : 0] : 0;
-        s->resp_orig = f ? f->resp[ana__ep_eq(&f->side0, &s->orig) ? 0 : 1] : 0;
-        s->resp_resp = f ? f->resp[ana__ep_eq(&f->side0, &s->orig) ? 1 : 0] : 0;
-        s->channeldata = r->channeldata;
-        copy_str(s->host, sizeof(s->host), r->host);
     }
+    if (keep && keep_flow(a, r, f, ri, ice) < 0)
+        return -2;
     /* Baselines of the TLS 1.3 heuristics: internet TCP flows that got a SYN-ACK. */
-    if (r->proto == 6 && r->rtt_ns >= 0 && hs->local && !hd->local && r->pkts[DIS_DIR_RESP] > 0 &&
-        !(f && f->connects)) {
-        struct ana_tcpsum *t = ana__vec_push(a, &a->tcpsums);
-        if (!t)
-            return -2;
-        t->flow_id = r->id;
-        t->src = r->orig;
-        t->dst = r->resp;
-        t->sport = r->orig_port;
-        t->dport = r->resp_port;
-        t->first_ns = r->first_ns;
-        t->ttl = r->ttl_max[DIS_DIR_RESP];
-        t->hops = hop_distance(t->ttl);
-        t->rtt_ns = r->rtt_ns;
-        t->tls_ns = (f && f->tls_ch && f->tls_sh && f->tls_sh_ns > f->tls_ch_ns)
-                        ? (int64_t)(f->tls_sh_ns - f->tls_ch_ns)
-                        : -1;
-        t->tls13 = f && f->tls_version == 0x0304 && f->tls_certs == 0;
-        t->rule = ri;
-        copy_str(t->host, sizeof(t->host), r->host);
-    }
+    if (r->proto == 6 && r->rtt_ns >= 0 && orig_local && !resp_local && r->pkts[DIS_DIR_RESP] > 0 &&
+        !(f && f->connects) && keep_tcp(a, r, f, ri) < 0)
+        return -2;
     if (f)
         flow_drop(a, f);
     return ri;
 }
 
 /* ------------------------------------------------------------------ TLS 1.3 heuristics */
-
-static int cmp_u8(const void *x, const void *y)
-{
-    uint8_t p, q;
-    memcpy(&p, x, 1);
-    memcpy(&q, y, 1);
-    return (int)p - (int)q;
-}
 
 static int cmp_dbl(const void *x, const void *y)
 {
@@ -930,72 +1224,118 @@ static int cmp_dbl(const void *x, const void *y)
     return (p > q) - (p < q);
 }
 
-/* Median hop distance and TLS/TCP time ratio over the internet servers other than @p skip:
- * one value per distinct server address (its first flow). */
+/* A sorted sample, from which the median without one of its values is O(log n). */
+struct sample {
+    double *v;
+    size_t n;
+};
+
+/* The median of @p s without one element equal to @p x (when @p skip), 0 when empty; the
+ * number of values it was taken over in @p *n. */
+static double median_without(const struct sample *s, bool skip, double x, size_t *n)
+{
+    size_t k = s->n; /* index left out */
+    if (skip) {
+        size_t lo = 0, hi = s->n; /* lower bound of x */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->v[mid] < x)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < s->n && s->v[lo] == x)
+            k = lo;
+    }
+    size_t m = k < s->n ? s->n - 1 : s->n;
+    *n = m;
+    if (m == 0)
+        return 0;
+#define AT(i) ((i) < k ? s->v[(i)] : s->v[(i) + 1])
+    return m % 2 ? AT(m / 2) : (AT(m / 2 - 1) + AT(m / 2)) / 2.0;
+#undef AT
+}
+
+/* Medians of the capture's other internet servers, one sample per server address (its first
+ * flow): hop distance, and over the TLS ones the ClientHello->ServerHello / SYN->SYN-ACK
+ * ratio and both times. */
 struct base {
-    double hops, ratio, tls_ns, rtt_ns; /* medians */
+    double hops, ratio, tls_ns, rtt_ns;
     size_t n_hops, n_ratio;
 };
 
-static double median(double *v, size_t n)
+struct baselines {
+    struct sample hops, ratio, tls, rtt;
+};
+
+static bool tls_sample(const struct ana_server *sv)
 {
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof(*v), cmp_dbl);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    return sv->tls_ns >= 0 && sv->rtt_ns > 0;
 }
 
-static void baseline(struct dis_ana *a, const struct dis_addr *skip, struct base *b)
+static int baselines_build(struct dis_ana *a, struct baselines *b)
 {
-    struct ana_tcpsum *ts = a->tcpsums.p;
-    size_t n = a->tcpsums.n;
-    uint8_t *h = malloc(n ? n : 1);
-    double *r = malloc((n ? n : 1) * sizeof(*r));
-    double *tl = malloc((n ? n : 1) * sizeof(*tl));
-    double *rt = malloc((n ? n : 1) * sizeof(*rt));
-    size_t nh = 0, nr = 0;
+    const struct ana_server *sv = a->servers.p;
+    size_t n = a->servers.n, cap = n ? n : 1;
     memset(b, 0, sizeof(*b));
-    if (h && r && tl && rt) {
-        for (size_t i = 0; i < n; i++) {
-            if (ana__addr_eq(&ts[i].dst, skip))
-                continue;
-            bool dup = false;
-            for (size_t j = 0; j < i && !dup; j++)
-                dup = ana__addr_eq(&ts[j].dst, &ts[i].dst);
-            if (dup)
-                continue;
-            h[nh++] = ts[i].hops;
-            if (ts[i].tls_ns >= 0 && ts[i].rtt_ns > 0) {
-                tl[nr] = (double)ts[i].tls_ns;
-                rt[nr] = (double)ts[i].rtt_ns;
-                r[nr++] = (double)ts[i].tls_ns / (double)ts[i].rtt_ns;
-            }
-        }
-        qsort(h, nh, 1, cmp_u8);
-        b->n_hops = nh;
-        b->n_ratio = nr;
-        b->hops = nh ? (nh % 2 ? h[nh / 2] : (h[nh / 2 - 1] + h[nh / 2]) / 2.0) : 0;
-        b->ratio = median(r, nr);
-        b->tls_ns = median(tl, nr);
-        b->rtt_ns = median(rt, nr);
+    b->hops.v = malloc(cap * sizeof(double));
+    b->ratio.v = malloc(cap * sizeof(double));
+    b->tls.v = malloc(cap * sizeof(double));
+    b->rtt.v = malloc(cap * sizeof(double));
+    if (!b->hops.v || !b->ratio.v || !b->tls.v || !b->rtt.v) {
+        ana_err(a, "out of memory");
+        return -1;
     }
-    free(h);
-    free(r);
-    free(tl);
-    free(rt);
+    for (size_t i = 0; i < n; i++) {
+        b->hops.v[b->hops.n++] = sv[i].hops;
+        if (tls_sample(&sv[i])) {
+            b->ratio.v[b->ratio.n++] = (double)sv[i].tls_ns / (double)sv[i].rtt_ns;
+            b->tls.v[b->tls.n++] = (double)sv[i].tls_ns;
+            b->rtt.v[b->rtt.n++] = (double)sv[i].rtt_ns;
+        }
+    }
+    qsort(b->hops.v, b->hops.n, sizeof(double), cmp_dbl);
+    qsort(b->ratio.v, b->ratio.n, sizeof(double), cmp_dbl);
+    qsort(b->tls.v, b->tls.n, sizeof(double), cmp_dbl);
+    qsort(b->rtt.v, b->rtt.n, sizeof(double), cmp_dbl);
+    return 0;
+}
+
+static void baselines_free(struct baselines *b)
+{
+    free(b->hops.v);
+    free(b->ratio.v);
+    free(b->tls.v);
+    free(b->rtt.v);
+}
+
+/* The baseline for a flow to @p skip: every server but that one. */
+static void baseline(const struct dis_ana *a, const struct baselines *all,
+                     const struct dis_addr *skip, struct base *b)
+{
+    const struct ana_aslot *sl = ana__aset_find(&a->server_idx, skip);
+    const struct ana_server *sv = sl ? &((const struct ana_server *)a->servers.p)[sl->val] : NULL;
+    bool ts = sv && tls_sample(sv);
+    size_t n;
+    memset(b, 0, sizeof(*b));
+    b->hops = median_without(&all->hops, sv != NULL, sv ? sv->hops : 0, &b->n_hops);
+    b->ratio = median_without(&all->ratio, ts, ts ? (double)sv->tls_ns / (double)sv->rtt_ns : 0,
+                              &b->n_ratio);
+    b->tls_ns = median_without(&all->tls, ts, ts ? (double)sv->tls_ns : 0, &n);
+    b->rtt_ns = median_without(&all->rtt, ts, ts ? (double)sv->rtt_ns : 0, &n);
 }
 
 static int tls13_heuristics(struct dis_ana *a)
 {
-    struct ana_tcpsum *ts = a->tcpsums.p;
-    /* Quadratic in the distinct servers; bounded by checking only flows with a rule. */
-    for (size_t i = 0; i < a->tcpsums.n; i++) {
+    if (a->tls13.n == 0)
+        return 0;
+    struct baselines all;
+    int rc = baselines_build(a, &all);
+    struct ana_tcpsum *ts = a->tls13.p;
+    for (size_t i = 0; i < a->tls13.n && rc == 0; i++) {
         struct ana_tcpsum *t = &ts[i];
-        if (!t->tls13 || t->rule < 0)
-            continue;
-        const struct dis_profile_rule *rule = dis_profile_rule_at(a->prof, (size_t)t->rule);
         struct base b;
-        baseline(a, &t->dst, &b);
+        baseline(a, &all, &t->dst, &b);
         double hmed = b.hops, rmed = b.ratio;
         size_t nh = b.n_hops, nr = b.n_ratio;
         struct dis_ep src = {t->src, t->sport}, dst = {t->dst, t->dport};
@@ -1006,9 +1346,10 @@ static int tls13_heuristics(struct dis_ana *a)
                      "capture a median %.1f: a nearer box answered in its place (TLS 1.3, "
                      "certificate not visible)",
                      t->ttl, t->hops, nh, hmed);
-            if (ana__verdict(a, DIS_VK_INSPECTED, "ttl_anomaly", DIS_CONF_SUSPECTED, rule->id, 6,
-                             &src, &dst, t->host, t->first_ns, t->flow_id, 0, ev) < 0)
-                return -1;
+            rc = ana__verdict(a, DIS_VK_INSPECTED, "ttl_anomaly", DIS_CONF_SUSPECTED, t->rule, 6,
+                              &src, &dst, t->host, t->first_ns, t->flow_id, 0, ev);
+            if (rc)
+                break;
         }
         if (nr >= a->o.baseline_min && t->tls_ns >= 0 && t->rtt_ns > 0 && rmed > 0) {
             double ratio = (double)t->tls_ns / (double)t->rtt_ns;
@@ -1023,13 +1364,13 @@ static int tls13_heuristics(struct dis_ana *a)
                          "nearby proxy answered the SYN and dialled upstream",
                          (double)t->rtt_ns / 1e6, (double)t->tls_ns / 1e6, ratio, nr,
                          b.rtt_ns / 1e6, b.tls_ns / 1e6, rmed);
-                if (ana__verdict(a, DIS_VK_INSPECTED, "rtt_anomaly", DIS_CONF_SUSPECTED, rule->id,
-                                 6, &src, &dst, t->host, t->first_ns, t->flow_id, 0, ev) < 0)
-                    return -1;
+                rc = ana__verdict(a, DIS_VK_INSPECTED, "rtt_anomaly", DIS_CONF_SUSPECTED, t->rule,
+                                  6, &src, &dst, t->host, t->first_ns, t->flow_id, 0, ev);
             }
         }
     }
-    return 0;
+    baselines_free(&all);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ finish */
@@ -1133,8 +1474,7 @@ static int emit_hosts(struct dis_ana *a)
         for (struct ana_host *h = a->hosts[i]; h; h = h->next) {
             enum dis_host_role role = DIS_ROLE_OTHER;
             if (h->local && h->product)
-                role =
-                    (h->bcast_listen > 0 || h->ice_peers >= 2) ? DIS_ROLE_CONSOLE : DIS_ROLE_CLIENT;
+                role = (h->bcast_listen > 0 || h->peers >= 2) ? DIS_ROLE_CONSOLE : DIS_ROLE_CLIENT;
             else if (h->server)
                 role = DIS_ROLE_SERVER;
             if (role == DIS_ROLE_OTHER && h->verdicts == 0 && h->methods == 0)
@@ -1142,7 +1482,7 @@ static int emit_hosts(struct dis_ana *a)
             struct dis_host_rec rec;
             memset(&rec, 0, sizeof(rec));
             rec.addr = h->addr;
-            copy_str(rec.names, sizeof(rec.names), h->names);
+            copy_str(rec.names, sizeof(rec.names), h->names ? h->names : "");
             rec.role = role;
             rec.local = h->local;
             rec.methods = h->methods;
@@ -1167,7 +1507,7 @@ static int finish(struct dis_ana *a)
     for (size_t i = 0; i < a->hosts_cap; i++) {
         for (struct ana_host *h = a->hosts[i]; h; h = h->next) {
             h->methods = 0;
-            h->ice_peers = 0;
+            h->peers = 0;
             h->verdicts = 0;
         }
     }
@@ -1183,14 +1523,32 @@ static int finish(struct dis_ana *a)
         return rc;
     if (tls13_heuristics(a) < 0)
         return -1;
-    struct dis_verdict_rec *v = a->verdicts.p;
+    const struct ana_verdict *v = a->verdicts.p;
     for (size_t i = 0; i < a->verdicts.n; i++) {
         struct ana_host *h = ana__host(a, &v[i].src, false);
         if (h)
             h->verdicts++;
     }
-    for (size_t i = 0; i < a->verdicts.n; i++) {
-        rc = a->sink.verdict ? a->sink.verdict(a->sink.user, &v[i]) : 0;
+    for (size_t i = 0; i < a->verdicts.n && a->sink.verdict; i++) {
+        struct dis_verdict_rec rec;
+        memset(&rec, 0, sizeof(rec));
+        rec.kind = (enum dis_verdict_kind)v[i].kind;
+        rec.code = v[i].code;
+        rec.confidence = (enum dis_confidence)v[i].conf;
+        if (v[i].rule >= 0)
+            copy_str(rec.rule, sizeof(rec.rule),
+                     dis_profile_rule_at(a->prof, (size_t)v[i].rule)->id);
+        rec.proto = v[i].proto;
+        rec.src = v[i].src;
+        rec.sport = v[i].sport;
+        rec.dst = v[i].dst;
+        rec.dport = v[i].dport;
+        copy_str(rec.host, sizeof(rec.host), v[i].host);
+        rec.first_ns = v[i].first_ns;
+        rec.flow_id = v[i].flow_id;
+        rec.session_id = v[i].session_id;
+        copy_str(rec.evidence, sizeof(rec.evidence), v[i].evidence);
+        rc = a->sink.verdict(a->sink.user, &rec);
         if (rc)
             return rc;
     }
@@ -1201,6 +1559,6 @@ int dis_ana_finish(struct dis_ana *a)
 {
     size_t kept = a->verdicts.n;
     int rc = finish(a);
-    a->verdicts.n = kept;
+    verdicts_truncate(a, kept);
     return rc;
 }

@@ -9,7 +9,12 @@
  * address, peer). Responses are matched by transaction id on the same flow. The method comes
  * from topology and evidence only, never from PRIORITY: whether the selected pair runs
  * through an allocation, whether both ends are local, whether it crosses a NAT.
+ *
+ * Costs: an event is O(1) (hash tables keyed by ufrags, by (flow, session) for the pairs);
+ * finish is O(n log n) in the flows kept and the sessions (the indexes it needs are built
+ * once per call, see struct fin).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +36,27 @@ static uint64_t ice_key(const void *e)
     return str_hash(((const struct ana_ice *)e)->ufrags);
 }
 
-static uint64_t flow_hash(uint64_t id)
+static uint64_t mix(uint64_t id)
 {
     id ^= id >> 31;
     id *= 0x9e3779b97f4a7c15ULL;
     return id ^ (id >> 29);
+}
+
+/* The key of a pair: its flow, its session, and for a relayed pair its peer. */
+static uint64_t pair_hash(uint64_t flow_id, const struct ana_ice *s, bool relayed,
+                          const struct dis_ep *peer)
+{
+    uint64_t h = mix(flow_id) ^ mix(((uint64_t)s->seq << 1) | relayed);
+    if (relayed)
+        h ^= mix(ana__addr_hash(&peer->addr) + peer->port);
+    return h;
+}
+
+static void ana_oom(struct dis_ana *a)
+{
+    snprintf(a->err, sizeof(a->err), "analysis: out of memory");
+    a->oom = true;
 }
 
 /* The session key: the two ufrags of "a:b", each cut at 64 bytes, in byte order. */
@@ -60,13 +81,17 @@ static struct ana_ice *ice_get(struct dis_ana *a, const char *key)
             if (strcmp(s->ufrags, key) == 0)
                 return s;
     }
-    if (a->ice_n + a->allocs_n >= a->o.max_sessions)
+    if (a->ice_n + a->allocs_n >= a->o.max_sessions) {
+        a->st.sessions_dropped++;
         return NULL; /* bounded; the checks are still counted on their flows */
+    }
     if (a->ice_n >= a->ice_cap / 2) {
         size_t ncap = a->ice_cap ? a->ice_cap * 2 : 256;
         struct ana_ice **nt = calloc(ncap, sizeof(*nt));
-        if (!nt)
+        if (!nt) {
+            ana_oom(a);
             return NULL;
+        }
         for (size_t i = 0; i < a->ice_cap; i++) {
             struct ana_ice *s = a->ice[i];
             while (s) {
@@ -82,9 +107,12 @@ static struct ana_ice *ice_get(struct dis_ana *a, const char *key)
         a->ice_cap = ncap;
     }
     struct ana_ice *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        ana_oom(a);
         return NULL;
+    }
     snprintf(s->ufrags, sizeof(s->ufrags), "%s", key);
+    s->seq = (uint32_t)a->ice_n;
     size_t b = h & (a->ice_cap - 1);
     s->next = a->ice[b];
     a->ice[b] = s;
@@ -97,38 +125,55 @@ static struct ana_ice *ice_get(struct dis_ana *a, const char *key)
     return s;
 }
 
-static struct ana_pair **pbf_slot(struct dis_ana *a, uint64_t flow_id)
+static int pairs_grow(struct dis_ana *a)
 {
-    if (!a->pbf_cap) {
-        a->pbf_cap = 4096;
-        a->pairs_by_flow = calloc(a->pbf_cap, sizeof(*a->pairs_by_flow));
-        if (!a->pairs_by_flow) {
-            a->pbf_cap = 0;
-            return NULL;
+    size_t ncap = a->pairs_cap ? a->pairs_cap * 2 : 1024;
+    struct ana_pair **nt = calloc(ncap, sizeof(*nt));
+    if (!nt) {
+        ana_oom(a);
+        return -1;
+    }
+    for (size_t i = 0; i < a->pairs_cap; i++) {
+        struct ana_pair *p = a->pairs[i];
+        while (p) {
+            struct ana_pair *nx = p->knext;
+            size_t b = pair_hash(p->flow_id, p->sess, p->relayed, &p->b) & (ncap - 1);
+            p->knext = nt[b];
+            nt[b] = p;
+            p = nx;
         }
     }
-    return &a->pairs_by_flow[flow_hash(flow_id) & (a->pbf_cap - 1)];
+    free(a->pairs);
+    a->pairs = nt;
+    a->pairs_cap = ncap;
+    return 0;
 }
 
-/* The pair of session @p s on this flow (relayed: with this peer); created when new. */
+/* The pair of session @p s on this flow (relayed: with this peer); created when new. NULL
+ * when there is no room (counted) or no memory (a->oom). */
 static struct ana_pair *pair_get(struct dis_ana *a, struct ana_ice *s, uint64_t flow_id,
                                  bool relayed, const struct dis_ep *x, const struct dis_ep *y,
                                  uint8_t proto)
 {
-    struct ana_pair **slot = pbf_slot(a, flow_id);
-    if (!slot)
-        return NULL;
-    for (struct ana_pair *p = *slot; p; p = p->fnext) {
-        if (p->flow_id != flow_id || p->sess != s || p->relayed != relayed)
-            continue;
-        if (!relayed || ana__ep_eq(&p->b, y))
-            return p;
+    if (a->pairs_cap) {
+        size_t b = pair_hash(flow_id, s, relayed, y) & (a->pairs_cap - 1);
+        for (struct ana_pair *p = a->pairs[b]; p; p = p->knext) {
+            if (p->flow_id == flow_id && p->sess == s && p->relayed == relayed &&
+                (!relayed || ana__ep_eq(&p->b, y)))
+                return p;
+        }
     }
-    if (s->n_pairs >= a->o.max_pairs)
+    if (s->n_pairs >= a->o.max_pairs || a->pairs_n >= a->o.max_pairs_total) {
+        a->st.pairs_dropped++;
+        return NULL;
+    }
+    if (a->pairs_n >= a->pairs_cap / 2 && pairs_grow(a) < 0)
         return NULL;
     struct ana_pair *p = calloc(1, sizeof(*p));
-    if (!p)
+    if (!p) {
+        ana_oom(a);
         return NULL;
+    }
     p->sess = s;
     p->flow_id = flow_id;
     p->relayed = relayed;
@@ -139,21 +184,32 @@ static struct ana_pair *pair_get(struct dis_ana *a, struct ana_ice *s, uint64_t 
     p->next = s->pairs;
     s->pairs = p;
     s->n_pairs++;
-    p->fnext = *slot;
-    *slot = p;
+    size_t b = pair_hash(flow_id, s, relayed, y) & (a->pairs_cap - 1);
+    p->knext = a->pairs[b];
+    a->pairs[b] = p;
+    a->pairs_n++;
     return p;
 }
 
 static struct ana_tx *tx_find(struct ana_flow *f, const uint8_t *id)
 {
-    for (unsigned i = 0; i < ANA_TXIDS; i++)
+    for (unsigned i = 0; f->tx && i < ANA_TXIDS; i++)
         if (f->tx[i].used && memcmp(f->tx[i].id, id, 12) == 0)
             return &f->tx[i];
     return NULL;
 }
 
-static struct ana_tx *tx_add(struct ana_flow *f, const struct dis_stun_msg *m, uint64_t ts)
+/* Remembers a request; NULL on out of memory. */
+static struct ana_tx *tx_add(struct dis_ana *a, struct ana_flow *f, const struct dis_stun_msg *m,
+                             uint64_t ts)
 {
+    if (!f->tx) {
+        f->tx = calloc(ANA_TXIDS, sizeof(*f->tx));
+        if (!f->tx) {
+            ana_oom(a);
+            return NULL;
+        }
+    }
     struct ana_tx *t = &f->tx[f->tx_next++ % ANA_TXIDS];
     memset(t, 0, sizeof(*t));
     t->used = true;
@@ -163,56 +219,131 @@ static struct ana_tx *tx_add(struct ana_flow *f, const struct dis_stun_msg *m, u
     return t;
 }
 
-static struct ana_alloc *alloc_new(struct dis_ana *a, struct ana_flow *f,
-                                   const struct dis_event *ev)
+static void alloc_link(struct dis_ana *a, struct ana_alloc *al)
 {
-    if (a->ice_n + a->allocs_n >= a->o.max_sessions)
-        return NULL;
-    struct ana_alloc *al = calloc(1, sizeof(*al));
-    if (!al)
-        return NULL;
-    al->flow_id = ev->flow_id;
-    al->proto = ev->transport;
-    al->client = (struct dis_ep){ev->src, ev->sport};
-    al->server = (struct dis_ep){ev->dst, ev->dport};
-    al->first_ns = ev->ts_ns;
     if (a->allocs_tail)
         a->allocs_tail->next = al;
     else
         a->allocs = al;
     a->allocs_tail = al;
     a->allocs_n++;
+}
+
+static struct ana_alloc *alloc_new(struct dis_ana *a, struct ana_flow *f,
+                                   const struct dis_event *ev)
+{
+    if (a->ice_n + a->allocs_n >= a->o.max_sessions) {
+        a->st.sessions_dropped++;
+        return NULL;
+    }
+    struct ana_alloc *al = calloc(1, sizeof(*al));
+    if (!al) {
+        ana_oom(a);
+        return NULL;
+    }
+    al->flow_id = ev->flow_id;
+    al->proto = ev->transport;
+    al->client = (struct dis_ep){ev->src, ev->sport};
+    al->server = (struct dis_ep){ev->dst, ev->dport};
+    al->first_ns = ev->ts_ns;
+    alloc_link(a, al);
     f->alloc = al;
     return al;
 }
 
 /* A peer transport address seen in the allocation; permissions are per peer IP address
- * (RFC 8656 §9), so a new address counts one. */
-static void alloc_peer(struct ana_alloc *al, const struct dis_ep *peer)
+ * (RFC 8656 §9), so a new address counts one. Returns -1 on out of memory. */
+static int alloc_peer(struct dis_ana *a, struct ana_alloc *al, const struct dis_ep *peer)
 {
     bool new_ip = true;
-    for (unsigned i = 0; i < al->n_peers; i++) {
+    for (uint32_t i = 0; i < al->n_peers; i++) {
         if (ana__ep_eq(&al->peer_list[i], peer))
-            return;
+            return 0;
         if (ana__addr_eq(&al->peer_list[i].addr, &peer->addr))
             new_ip = false;
     }
+    if (al->n_peers == ANA_ALLOC_PEERS) {
+        a->st.peers_dropped++; /* not told apart from the ones seen: not counted */
+        return 0;
+    }
+    if (al->n_peers == al->cap_peers) {
+        uint32_t ncap = al->cap_peers ? al->cap_peers * 2 : 4;
+        struct dis_ep *np = realloc(al->peer_list, ncap * sizeof(*np));
+        if (!np) {
+            ana_oom(a);
+            return -1;
+        }
+        al->peer_list = np;
+        al->cap_peers = ncap;
+    }
+    al->peer_list[al->n_peers++] = *peer;
     al->peers++;
     if (new_ip)
         al->permissions++;
-    if (al->n_peers < 16)
-        al->peer_list[al->n_peers++] = *peer;
+    return 0;
+}
+
+/* The channel @p num of the allocation, or where it would go (sorted by number). */
+static uint32_t chan_pos(const struct ana_alloc *al, uint16_t num)
+{
+    uint32_t lo = 0, hi = al->n_chan;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (al->chan[mid].num < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static const struct ana_chan *chan_find(const struct ana_alloc *al, uint16_t num)
+{
+    uint32_t i = chan_pos(al, num);
+    return i < al->n_chan && al->chan[i].num == num ? &al->chan[i] : NULL;
+}
+
+/* A ChannelBind request for channel @p num to @p peer. A channel is bound once: the same
+ * request again refreshes it (RFC 8656 §12: every 10 minutes at least), and a server refuses
+ * to bind a bound number to another peer; so channels counts distinct numbers. */
+static int alloc_channel(struct dis_ana *a, struct ana_alloc *al, uint16_t num,
+                         const struct dis_ep *peer)
+{
+    uint32_t i = chan_pos(al, num);
+    if (i < al->n_chan && al->chan[i].num == num)
+        return 0;
+    if (al->n_chan == ANA_ALLOC_CHANNELS) {
+        a->st.peers_dropped++;
+        return 0;
+    }
+    if (al->n_chan == al->cap_chan) {
+        uint32_t ncap = al->cap_chan ? al->cap_chan * 2 : 4;
+        struct ana_chan *nc = realloc(al->chan, ncap * sizeof(*nc));
+        if (!nc) {
+            ana_oom(a);
+            return -1;
+        }
+        al->chan = nc;
+        al->cap_chan = ncap;
+    }
+    memmove(&al->chan[i + 1], &al->chan[i], (al->n_chan - i) * sizeof(*al->chan));
+    al->chan[i].num = num;
+    al->chan[i].peer = *peer;
+    al->n_chan++;
+    al->channels++;
+    return 0;
 }
 
 static void learn_nat(struct dis_ana *a, const struct dis_addr *x)
 {
-    if (ana__is_local(a, x))
+    if (ana__is_local(a, x) || ana__aset_find(&a->nat, x))
         return;
-    for (size_t i = 0; i < a->n_nat; i++)
-        if (ana__addr_eq(&a->nat[i], x))
-            return;
-    if (a->n_nat < 16)
-        a->nat[a->n_nat++] = *x;
+    if (a->nat.n >= ANA_NAT_MAX) {
+        a->st.nat_dropped++;
+        return;
+    }
+    bool created;
+    ana__aset_put(a, &a->nat, x, &created);
 }
 
 static bool is_turn_method(uint16_t m)
@@ -234,6 +365,37 @@ static void turn_error(struct ana_flow *f, struct ana_alloc *al, uint16_t method
     }
 }
 
+static int stun_request(struct dis_ana *a, struct ana_flow *f, const struct dis_event *ev,
+                        struct ana_alloc *al)
+{
+    const struct dis_stun_msg *m = ev->u.stun;
+    if (m->method == DIS_STUN_ALLOCATE && !ev->inner && !al) {
+        al = alloc_new(a, f, ev);
+        if (a->oom)
+            return -1;
+    }
+    struct ana_tx *t = tx_add(a, f, m, ev->ts_ns);
+    if (!t)
+        return -1;
+    if (!al || ev->inner)
+        return 0;
+    if (m->method != DIS_STUN_CREATEPERMISSION && m->method != DIS_STUN_CHANNELBIND)
+        return 0;
+    for (unsigned i = 0; i < m->n_peer; i++) {
+        struct dis_ep pe = {m->peer[i].addr, m->peer[i].port};
+        if (ana__is_local(a, &pe.addr))
+            t->peer_local = true;
+        /* ChannelBind installs a permission too (RFC 8656 §12). */
+        if (alloc_peer(a, al, &pe) < 0)
+            return -1;
+    }
+    if (m->method == DIS_STUN_CHANNELBIND && m->has_channel_number && m->n_peer) {
+        struct dis_ep pe = {m->peer[0].addr, m->peer[0].port};
+        return alloc_channel(a, al, m->channel_number, &pe);
+    }
+    return 0;
+}
+
 int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event *ev)
 {
     const struct dis_stun_msg *m = ev->u.stun;
@@ -251,9 +413,9 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
     struct dis_ep peer = {0};
     if (ev->inner && al) {
         if (ev->channel) {
-            for (unsigned i = 0; i < al->n_chan; i++)
-                if (al->chan[i] == ev->channel)
-                    peer = al->chan_peer[i];
+            const struct ana_chan *c = chan_find(al, ev->channel);
+            if (c)
+                peer = c->peer;
         } else {
             peer = f->ind_peer;
         }
@@ -267,7 +429,7 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
         ufrag_key(m, key);
         struct ana_ice *s = ice_get(a, key);
         if (!s)
-            return 0;
+            return a->oom ? -1 : 0;
         if (s->first_ns == 0)
             s->first_ns = ev->ts_ns;
         s->last_ns = ev->ts_ns;
@@ -283,7 +445,7 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
             p = pair_get(a, s, ev->flow_id, false, &src, &dst, ev->transport);
         }
         if (!p)
-            return 0;
+            return a->oom ? -1 : 0;
         p->requests++;
         bool from_a = ev->inner ? ana__ep_eq(&src, &al->client) : ana__ep_eq(&src, &p->a);
         if (from_a)
@@ -293,42 +455,22 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
         if (p->first_ns == 0)
             p->first_ns = ev->ts_ns;
         p->last_ns = ev->ts_ns;
-        struct ana_tx *t = tx_add(f, m, ev->ts_ns);
+        struct ana_tx *t = tx_add(a, f, m, ev->ts_ns);
+        if (!t)
+            return -1;
         t->pair = p;
         t->use_candidate = m->use_candidate;
         return 0;
     }
 
-    if (m->cls == DIS_STUN_REQUEST) {
-        if (m->method == DIS_STUN_ALLOCATE && !ev->inner && !al)
-            al = alloc_new(a, f, ev);
-        struct ana_tx *t = tx_add(f, m, ev->ts_ns);
-        if (al && !ev->inner) {
-            if (m->method == DIS_STUN_CREATEPERMISSION || m->method == DIS_STUN_CHANNELBIND) {
-                for (unsigned i = 0; i < m->n_peer; i++) {
-                    struct dis_ep pe = {m->peer[i].addr, m->peer[i].port};
-                    if (ana__is_local(a, &pe.addr))
-                        t->peer_local = true;
-                    /* ChannelBind installs a permission too (RFC 8656 §12). */
-                    alloc_peer(al, &pe);
-                }
-                if (m->method == DIS_STUN_CHANNELBIND && m->has_channel_number && m->n_peer &&
-                    al->n_chan < ANA_CHANNELS) {
-                    al->chan[al->n_chan] = m->channel_number;
-                    al->chan_peer[al->n_chan] = (struct dis_ep){m->peer[0].addr, m->peer[0].port};
-                    al->n_chan++;
-                    al->channels++;
-                }
-            }
-        }
-        return 0;
-    }
+    if (m->cls == DIS_STUN_REQUEST)
+        return stun_request(a, f, ev, al);
     if (m->cls == DIS_STUN_INDICATION) {
         if (!ev->inner && al && (m->method == DIS_STUN_SEND || m->method == DIS_STUN_DATA) &&
             m->n_peer) {
             f->ind_peer = (struct dis_ep){m->peer[0].addr, m->peer[0].port};
-            alloc_peer(al, &f->ind_peer);
             al->relayed_msgs++;
+            return alloc_peer(a, al, &f->ind_peer);
         }
         return 0;
     }
@@ -337,8 +479,11 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
     /* A local client's public address, from a response that crossed its NAT (not from a
      * relayed one: inside an allocation XOR-MAPPED-ADDRESS is the relayed address). */
     if (m->cls == DIS_STUN_SUCCESS && !ev->inner && m->n_xor_mapped &&
-        ana__is_local(a, &dst.addr) && !ana__is_local(a, &src.addr))
+        ana__is_local(a, &dst.addr) && !ana__is_local(a, &src.addr)) {
         learn_nat(a, &m->xor_mapped[0].addr);
+        if (a->oom)
+            return -1;
+    }
     struct ana_tx *t = tx_find(f, m->txid);
     if (!t)
         return 0;
@@ -384,20 +529,71 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
 
 /* ------------------------------------------------------------------ finish */
 
-static bool nat_addr(const struct dis_ana *a, const struct dis_addr *x)
+/*
+ * What finish looks up again and again, built once per call from the flows kept so far (the
+ * scans it replaces were sessions x flows):
+ *  - orig: the addresses that started a kept flow (a private address that did is a host of
+ *    this network, not another site's candidate);
+ *  - stun_cli: per client, its STUN requests to the profile's servers that got no answer;
+ *  - tls_cand: the TLS flows to a TURN server's name with traffic both ways (TURN over TLS
+ *    candidates), sorted by client address;
+ *  - turn_srv: the TURN servers' addresses (allocations, seen or inferred);
+ *  - agg: per kept flow, its udp_no_answer verdict gathered over the sessions whose checks it
+ *    carried (one verdict per flow).
+ */
+struct stun_un {
+    uint32_t n;
+    struct dis_ep to;
+};
+
+struct ice_agg {
+    size_t fs;  /* index of the flow in a->fsums */
+    uint32_t n; /* unanswered checks */
+    uint32_t sessions;
+    uint64_t first_ns, last_ns, session_id;
+    struct dis_ep remote;
+    int kind;
+};
+
+/* A TURN-over-TLS candidate flow: its client and its index in a->fsums. */
+struct tls_cand {
+    struct dis_addr client;
+    size_t i;
+};
+
+struct fin {
+    struct ana_aset orig;
+    struct ana_aset stun_cli; /* client -> index in stun_un */
+    struct stun_un *stun_un;
+    size_t n_stun_un;
+    struct tls_cand *tls_cand; /* sorted by client, then flow order */
+    size_t n_tls_cand;
+    bool turn_rule[DIS_PROFILE_MAX_RULES];
+    struct ana_aset turn_srv;
+    uint32_t *agg_of; /* per kept flow: index + 1 in agg, 0 none */
+    struct ice_agg *agg;
+    size_t n_agg;
+};
+
+static void fin_free(struct fin *x)
 {
-    for (size_t i = 0; i < a->n_nat; i++)
-        if (ana__addr_eq(&a->nat[i], x))
-            return true;
-    return false;
+    ana__aset_free(&x->orig);
+    ana__aset_free(&x->stun_cli);
+    free(x->stun_un);
+    free(x->tls_cand);
+    ana__aset_free(&x->turn_srv);
+    free(x->agg_of);
+    free(x->agg);
 }
 
-static bool turn_server_addr(const struct dis_ana *a, const struct dis_addr *x)
+static bool nat_addr(const struct dis_ana *a, const struct dis_addr *x)
 {
-    for (const struct ana_alloc *al = a->allocs; al; al = al->next)
-        if (ana__addr_eq(&al->server.addr, x))
-            return true;
-    return false;
+    return ana__aset_find(&a->nat, x) != NULL;
+}
+
+static bool turn_server_addr(const struct fin *x, const struct dis_addr *addr)
+{
+    return ana__aset_find(&x->turn_srv, addr) != NULL;
 }
 
 static const struct dis_profile_rule *fsum_rule(const struct dis_ana *a, const struct ana_fsum *s)
@@ -414,6 +610,81 @@ static bool relay_rule(const struct dis_profile_rule *r)
         if (strcmp(r->hosts[i], "*") == 0)
             return false;
     return true;
+}
+
+/* Is rule @p ri a TURN server's (the target of an ICE-traffic rule's "rule:" reference)? */
+static bool turn_server_rule(const struct dis_ana *a, int ri)
+{
+    if (ri < 0)
+        return false;
+    const char *id = dis_profile_rule_at(a->prof, (size_t)ri)->id;
+    size_t n = dis_profile_rule_count(a->prof);
+    for (size_t i = 0; i < n; i++) {
+        const struct dis_profile_rule *r = dis_profile_rule_at(a->prof, i);
+        if (r->traffic != DIS_TRAFFIC_ICE)
+            continue;
+        for (unsigned h = 0; h < r->n_hosts; h++)
+            if (strncmp(r->hosts[h], "rule:", 5) == 0 && strcmp(r->hosts[h] + 5, id) == 0)
+                return true;
+    }
+    return false;
+}
+
+static int cmp_cand(const void *x, const void *y)
+{
+    const struct tls_cand *p = x, *q = y;
+    int c = dis_addr_cmp(&p->client, &q->client);
+    return c ? c : (p->i > q->i) - (p->i < q->i);
+}
+
+static int fin_build(struct dis_ana *a, struct fin *x)
+{
+    const struct ana_fsum *fs = a->fsums.p;
+    size_t n = a->fsums.n;
+    memset(x, 0, sizeof(*x));
+    size_t nr = dis_profile_rule_count(a->prof);
+    for (size_t i = 0; i < nr && i < DIS_PROFILE_MAX_RULES; i++)
+        x->turn_rule[i] = turn_server_rule(a, (int)i);
+    x->stun_un = calloc(n ? n : 1, sizeof(*x->stun_un));
+    x->tls_cand = calloc(n ? n : 1, sizeof(*x->tls_cand));
+    x->agg_of = calloc(n ? n : 1, sizeof(*x->agg_of));
+    x->agg = calloc(n ? n : 1, sizeof(*x->agg));
+    if (!x->stun_un || !x->tls_cand || !x->agg_of || !x->agg) {
+        ana_oom(a);
+        return -1;
+    }
+    bool created;
+    for (size_t i = 0; i < n; i++) {
+        const struct ana_fsum *s = &fs[i];
+        if (!ana__aset_put(a, &x->orig, &s->orig.addr, &created) && a->oom)
+            return -1;
+        const struct dis_profile_rule *r = fsum_rule(a, s);
+        if (s->proto == 17 && s->stun && !s->ice && s->pkts[1] == 0 && r &&
+            r->traffic == DIS_TRAFFIC_ANY) {
+            struct ana_aslot *sl = ana__aset_put(a, &x->stun_cli, &s->orig.addr, &created);
+            if (!sl)
+                return -1;
+            if (created)
+                sl->val = (uint32_t)x->n_stun_un++;
+            x->stun_un[sl->val].n += (uint32_t)s->pkts[0];
+            x->stun_un[sl->val].to = s->resp; /* the last in flow order */
+        }
+        if (s->proto == 6 && s->tls && s->pkts[0] >= 4 && s->pkts[1] >= 4 && s->rule >= 0 &&
+            s->rule < DIS_PROFILE_MAX_RULES && x->turn_rule[s->rule])
+            x->tls_cand[x->n_tls_cand++] = (struct tls_cand){s->orig.addr, i};
+    }
+    qsort(x->tls_cand, x->n_tls_cand, sizeof(*x->tls_cand), cmp_cand);
+    return 0;
+}
+
+/* After infer_tls_relay made its allocations: where the TURN servers are. */
+static int fin_turn_servers(struct dis_ana *a, struct fin *x)
+{
+    bool created;
+    for (const struct ana_alloc *al = a->allocs; al; al = al->next)
+        if (!ana__aset_put(a, &x->turn_srv, &al->server.addr, &created) && a->oom)
+            return -1;
+    return 0;
 }
 
 static uint64_t pair_bytes(const struct dis_ana *a, const struct ana_pair *p)
@@ -461,8 +732,8 @@ struct unans {
     const struct ana_fsum *fs;
 };
 
-static size_t unanswered(const struct dis_ana *a, const struct ana_ice *s, struct unans *out,
-                         size_t max)
+static size_t unanswered(const struct dis_ana *a, const struct fin *x, const struct ana_ice *s,
+                         struct unans *out, size_t max)
 {
     size_t n = 0;
     for (const struct ana_pair *p = s->pairs; p && n < max; p = p->next) {
@@ -485,7 +756,7 @@ static size_t unanswered(const struct dis_ana *a, const struct ana_ice *s, struc
         const struct dis_profile_rule *rule = fsum_rule(a, fs);
         if (nat_addr(a, &r.addr))
             u->kind = UN_HAIRPIN;
-        else if (relay_rule(rule) || (turn_server_addr(a, &r.addr) && r.port >= 49152))
+        else if (relay_rule(rule) || (turn_server_addr(x, &r.addr) && r.port >= 49152))
             u->kind = UN_RELAY;
         else
             u->kind = UN_PUBLIC;
@@ -500,24 +771,12 @@ static size_t unanswered(const struct dis_ana *a, const struct ana_ice *s, struc
         if (!ana__is_local(a, &r.addr))
             continue;
         const struct ana_fsum *fs = ana__fsum(a, p->flow_id);
-        if (fs && fs->resp_orig + fs->resp_resp > 0)
+        /* A private destination that never answered and that the capture never saw start a
+         * flow: another site's host candidate. A LAN host that did not answer is not. */
+        if (!(fs && fs->pkts[1] == 0 && fs->resp_orig + fs->resp_resp == 0))
             continue;
-        struct ana_host *hr = ana__host((struct dis_ana *)a, &r.addr, false);
-        if (hr && hr->first_ns && fs && fs->pkts[1] > 0)
+        if (ana__aset_find(&x->orig, &r.addr))
             continue;
-        /* A private destination that never answered and that the capture never saw send
-         * anything: another site's host candidate. */
-        if (hr && hr->last_ns > 0 && !(fs && fs->orig.addr.family) && false)
-            continue;
-        if (!(fs && fs->pkts[1] == 0))
-            continue;
-        bool seen_here = false;
-        for (size_t i = 0; i < a->fsums.n && !seen_here; i++) {
-            const struct ana_fsum *x = &((const struct ana_fsum *)a->fsums.p)[i];
-            seen_here = ana__addr_eq(&x->orig.addr, &r.addr);
-        }
-        if (seen_here)
-            continue; /* a LAN host that did not answer: not another site's candidate */
         struct unans *u = &out[n++];
         u->p = p;
         u->local = l;
@@ -546,7 +805,6 @@ static const char *unans_what(enum unans_kind k)
 
 /* Appends to @p buf (bounded). */
 static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-#include <stdarg.h>
 static void cat(char *buf, size_t len, const char *fmt, ...)
 {
     size_t l = strlen(buf);
@@ -560,55 +818,77 @@ static void cat(char *buf, size_t len, const char *fmt, ...)
 
 /* STUN requests from @p client to the TURN/STUN servers that got no answer (UDP 3478
  * blocked): the reason a relayed session uses TCP or TLS. */
-static uint32_t stun_unanswered_from(const struct dis_ana *a, const struct dis_addr *client,
+static uint32_t stun_unanswered_from(const struct fin *x, const struct dis_addr *client,
                                      struct dis_ep *to)
 {
-    uint32_t n = 0;
-    const struct ana_fsum *fs = a->fsums.p;
-    for (size_t i = 0; i < a->fsums.n; i++) {
-        const struct ana_fsum *s = &fs[i];
-        if (s->proto != 17 || !s->stun || s->ice || s->pkts[1] > 0)
-            continue;
-        if (!ana__addr_eq(&s->orig.addr, client))
-            continue;
-        const struct dis_profile_rule *r = fsum_rule(a, s);
-        if (!r || r->traffic != DIS_TRAFFIC_ANY)
-            continue;
-        n += (uint32_t)s->pkts[0];
-        *to = s->resp;
-    }
-    return n;
+    const struct ana_aslot *sl = ana__aset_find(&x->stun_cli, client);
+    if (!sl)
+        return 0;
+    *to = x->stun_un[sl->val].to;
+    return x->stun_un[sl->val].n;
 }
 
-static int ice_verdicts(struct dis_ana *a, struct ana_ice *s, const struct unans *u, size_t n)
+/* Gathers the session's unanswered checks that make a verdict into one per flow (many
+ * sessions, ICE restarts for instance, can send checks over one flow). */
+static void ice_verdicts(struct dis_ana *a, struct fin *x, const struct ana_ice *s,
+                         const struct unans *u, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (u[i].kind == UN_PRIVATE || u[i].kind == UN_HAIRPIN)
             continue;
         if (u[i].kind == UN_PUBLIC && s->method == 2)
             continue; /* the session found a direct path: hole punching works */
-        const struct dis_profile_rule *rule = fsum_rule(a, u[i].fs);
-        if (!rule)
+        if (!fsum_rule(a, u[i].fs))
             continue;
-        uint64_t waited = u[i].fs ? (a->now_ns - u[i].p->first_ns) / 1000000u : 0;
-        if (u[i].n < a->o.min_retries && waited < a->o.udp_wait_ms)
+        size_t k = (size_t)(u[i].fs - (const struct ana_fsum *)a->fsums.p);
+        struct ice_agg *g;
+        if (x->agg_of[k]) {
+            g = &x->agg[x->agg_of[k] - 1];
+        } else {
+            g = &x->agg[x->n_agg++];
+            x->agg_of[k] = (uint32_t)x->n_agg;
+            g->fs = k;
+            g->first_ns = u[i].p->first_ns;
+            g->session_id = s->id;
+            g->remote = u[i].remote;
+            g->kind = (int)u[i].kind;
+        }
+        g->n += u[i].n;
+        g->sessions++;
+        if (u[i].p->first_ns < g->first_ns)
+            g->first_ns = u[i].p->first_ns;
+        if (u[i].p->last_ns > g->last_ns)
+            g->last_ns = u[i].p->last_ns;
+    }
+}
+
+/* One udp_no_answer per flow of unanswered checks, in the order the sessions met them. */
+static int ice_verdicts_emit(struct dis_ana *a, const struct fin *x)
+{
+    const struct ana_fsum *fss = a->fsums.p;
+    for (size_t i = 0; i < x->n_agg; i++) {
+        const struct ice_agg *g = &x->agg[i];
+        const struct ana_fsum *fs = &fss[g->fs];
+        uint64_t waited = a->now_ns > g->first_ns ? (a->now_ns - g->first_ns) / 1000000u : 0;
+        if (g->n < a->o.min_retries && waited < a->o.udp_wait_ms)
             continue;
         char ev[512], r[64];
-        snprintf(ev, sizeof(ev), "%u ICE check(s) to %s (%s) over %.1f s, none answered", u[i].n,
-                 ana__ep_str(&u[i].remote, r, sizeof(r)), unans_what(u[i].kind),
-                 (double)(u[i].p->last_ns - u[i].p->first_ns) / 1e9);
-        const struct dis_ep *src = &u[i].fs->orig, *dst = &u[i].fs->resp;
+        snprintf(ev, sizeof(ev), "%u ICE check(s) to %s (%s) over %.1f s, none answered", g->n,
+                 ana__ep_str(&g->remote, r, sizeof(r)), unans_what((enum unans_kind)g->kind),
+                 (double)(g->last_ns - g->first_ns) / 1e9);
+        if (g->sessions > 1)
+            cat(ev, sizeof(ev), " (%u ICE sessions)", g->sessions);
         if (ana__verdict(a, DIS_VK_BLOCKED, "udp_no_answer",
-                         u[i].n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
-                         rule->id, 17, src, dst, u[i].fs->host, u[i].p->first_ns, u[i].fs->flow_id,
-                         s->id, ev) < 0)
+                         g->n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
+                         fs->rule, 17, &fs->orig, &fs->resp, fs->host, g->first_ns, fs->flow_id,
+                         g->session_id, ev) < 0)
             return -1;
     }
     return 0;
 }
 
-static void explain(struct dis_ana *a, struct ana_ice *s, const struct unans *u, size_t n,
-                    struct dis_session_rec *rec)
+static void explain(struct dis_ana *a, const struct fin *x, struct ana_ice *s,
+                    const struct unans *u, size_t n, struct dis_session_rec *rec)
 {
     char *ex = rec->explanation;
     size_t len = sizeof(rec->explanation);
@@ -662,7 +942,7 @@ static void explain(struct dis_ana *a, struct ana_ice *s, const struct unans *u,
     }
     if (s->method == 3 && rec->sub != DIS_SUB_RELAY_UDP) {
         struct dis_ep to = {0};
-        uint32_t k = stun_unanswered_from(a, &rec->sel_local.addr, &to);
+        uint32_t k = stun_unanswered_from(x, &rec->sel_local.addr, &to);
         if (k) {
             cat(ex, len, "; %u STUN request(s) to %s unanswered (UDP blocked)", k,
                 ana__ep_str(&to, r, sizeof(r)));
@@ -716,27 +996,24 @@ static void mark_host(struct dis_ana *a, const struct dis_addr *x, uint8_t metho
     struct ana_host *h = ana__host(a, x, false);
     if (!h)
         return;
-    h->ice_peers++;
+    h->peers++;
     if (method)
         h->methods |= (uint8_t)(1u << method);
 }
 
-/* Is rule @p ri a TURN server's (the target of an ICE-traffic rule's "rule:" reference)? */
-static bool turn_server_rule(const struct dis_ana *a, int ri)
+/* The first kept TURN-over-TLS candidate flow of @p client (index in x->tls_cand), or
+ * x->n_tls_cand when it has none. */
+static size_t tls_cand_first(const struct fin *x, const struct dis_addr *client)
 {
-    if (ri < 0)
-        return false;
-    const char *id = dis_profile_rule_at(a->prof, (size_t)ri)->id;
-    size_t n = dis_profile_rule_count(a->prof);
-    for (size_t i = 0; i < n; i++) {
-        const struct dis_profile_rule *r = dis_profile_rule_at(a->prof, i);
-        if (r->traffic != DIS_TRAFFIC_ICE)
-            continue;
-        for (unsigned h = 0; h < r->n_hosts; h++)
-            if (strncmp(r->hosts[h], "rule:", 5) == 0 && strcmp(r->hosts[h] + 5, id) == 0)
-                return true;
+    size_t lo = 0, hi = x->n_tls_cand;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dis_addr_cmp(&x->tls_cand[mid].client, client) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    return lo;
 }
 
 /*
@@ -744,7 +1021,8 @@ static bool turn_server_rule(const struct dis_ana *a, int ri)
  * direct checks worked, a TLS flow from the same client to a TURN server's name that runs
  * while the session does, with traffic both ways, is the relay it fell back to.
  */
-static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct ana_ice *s)
+static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct fin *x,
+                                         const struct ana_ice *s)
 {
     struct dis_addr client = {0};
     for (const struct ana_pair *p = s->pairs; p && client.family == 0; p = p->next) {
@@ -757,17 +1035,12 @@ static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct ana_ice
     }
     if (client.family == 0)
         return NULL;
-    const struct ana_fsum *best = NULL;
-    const struct ana_fsum *fs = a->fsums.p;
+    struct ana_fsum *fs = a->fsums.p, *best = NULL;
     uint64_t slack = 5000000000ULL; /* the relay may outlive the checks by the media's length */
-    for (size_t i = 0; i < a->fsums.n; i++) {
-        const struct ana_fsum *f = &fs[i];
-        if (f->proto != 6 || !f->tls || f->pkts[0] < 4 || f->pkts[1] < 4)
-            continue;
-        if (!ana__addr_eq(&f->orig.addr, &client))
-            continue;
-        if (!turn_server_rule(a, f->rule))
-            continue;
+    for (size_t i = tls_cand_first(x, &client); i < x->n_tls_cand; i++) {
+        if (!ana__addr_eq(&x->tls_cand[i].client, &client))
+            break;
+        struct ana_fsum *f = &fs[x->tls_cand[i].i];
         if (f->first_ns > s->last_ns + slack || f->last_ns + slack < s->first_ns)
             continue;
         if (!best || f->bytes > best->bytes)
@@ -775,12 +1048,13 @@ static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct ana_ice
     }
     if (!best)
         return NULL;
-    for (struct ana_alloc *al = a->allocs; al; al = al->next)
-        if (al->flow_id == best->flow_id)
-            return al; /* another session already took it */
+    if (best->alloc)
+        return best->alloc; /* another session already took it */
     struct ana_alloc *al = calloc(1, sizeof(*al));
-    if (!al)
+    if (!al) {
+        ana_oom(a);
         return NULL;
+    }
     al->flow_id = best->flow_id;
     al->proto = 6;
     al->client = best->orig;
@@ -789,35 +1063,18 @@ static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct ana_ice
     al->last_ns = best->last_ns;
     al->inferred = true;
     al->success = true;
-    if (a->allocs_tail)
-        a->allocs_tail->next = al;
-    else
-        a->allocs = al;
-    a->allocs_tail = al;
-    a->allocs_n++;
+    alloc_link(a, al);
+    best->alloc = al;
     return al;
 }
 
-int ana__ice_finish(struct dis_ana *a)
+static int ice_sessions(struct dis_ana *a, struct fin *x)
 {
-    for (struct ana_ice *s = a->ice_list; s; s = s->lnext) {
-        s->sel = select_pair(a, s);
-        s->tls_alloc = NULL;
-        if (!s->sel) {
-            s->tls_alloc = infer_tls_relay(a, s);
-            if (s->tls_alloc)
-                s->tls_alloc->carried = s;
-        }
-    }
-    /* Ids first: sessions and allocations refer to each other. */
-    for (struct ana_ice *s = a->ice_list; s; s = s->lnext)
-        s->id = ++a->next_session_id;
-    for (struct ana_alloc *al = a->allocs; al; al = al->next)
-        al->id = ++a->next_session_id;
-
     struct unans *u = calloc(a->o.max_pairs * 2 + 1, sizeof(*u));
-    if (!u)
+    if (!u) {
+        ana_oom(a);
         return -1;
+    }
     int rc = 0;
     for (struct ana_ice *s = a->ice_list; s && rc == 0; s = s->lnext) {
         struct dis_session_rec rec;
@@ -863,7 +1120,7 @@ int ana__ice_finish(struct dis_ana *a)
             pair_ends(a, sel, &rec.sel_local, &rec.sel_remote);
             bool both_local =
                 ana__is_local(a, &rec.sel_local.addr) && ana__is_local(a, &rec.sel_remote.addr);
-            if (relay_rule(fsum_rule(a, fs)) || turn_server_addr(a, &rec.sel_remote.addr)) {
+            if (relay_rule(fsum_rule(a, fs)) || turn_server_addr(x, &rec.sel_remote.addr)) {
                 s->method = 3; /* our side direct, the remote side through its relay */
                 s->sub = DIS_SUB_RELAY_UDP;
                 rec.server = rec.sel_remote;
@@ -883,18 +1140,20 @@ int ana__ice_finish(struct dis_ana *a)
             mark_host(a, &rec.client, s->method);
             mark_host(a, &rec.peer, s->method);
         }
-        size_t n = unanswered(a, s, u, a->o.max_pairs * 2);
-        explain(a, s, u, n, &rec);
-        if (ice_verdicts(a, s, u, n) < 0) {
-            rc = -1;
-            break;
-        }
+        size_t n = unanswered(a, x, s, u, a->o.max_pairs * 2);
+        explain(a, x, s, u, n, &rec);
+        ice_verdicts(a, x, s, u, n);
         rc = a->sink.session ? a->sink.session(a->sink.user, &rec) : 0;
         if (rc == 0)
             rc = emit_pairs(a, s);
     }
     free(u);
+    return rc;
+}
 
+static int turn_sessions(struct dis_ana *a)
+{
+    int rc = 0;
     for (struct ana_alloc *al = a->allocs; al && rc == 0; al = al->next) {
         struct dis_session_rec rec;
         memset(&rec, 0, sizeof(rec));
@@ -962,6 +1221,38 @@ int ana__ice_finish(struct dis_ana *a)
     return rc;
 }
 
+int ana__ice_finish(struct dis_ana *a)
+{
+    struct fin x;
+    int rc = fin_build(a, &x);
+    for (struct ana_ice *s = a->ice_list; s && rc == 0; s = s->lnext) {
+        s->sel = select_pair(a, s);
+        s->tls_alloc = NULL;
+        if (!s->sel) {
+            s->tls_alloc = infer_tls_relay(a, &x, s);
+            if (s->tls_alloc)
+                s->tls_alloc->carried = s;
+            else if (a->oom)
+                rc = -1;
+        }
+    }
+    if (rc == 0)
+        rc = fin_turn_servers(a, &x);
+    /* Ids first: sessions and allocations refer to each other. */
+    for (struct ana_ice *s = a->ice_list; s; s = s->lnext)
+        s->id = ++a->next_session_id;
+    for (struct ana_alloc *al = a->allocs; al; al = al->next)
+        al->id = ++a->next_session_id;
+    if (rc == 0)
+        rc = ice_sessions(a, &x);
+    if (rc == 0)
+        rc = ice_verdicts_emit(a, &x);
+    if (rc == 0)
+        rc = turn_sessions(a);
+    fin_free(&x);
+    return rc;
+}
+
 void ana__ice_free(struct dis_ana *a)
 {
     for (struct ana_ice *s = a->ice_list; s;) {
@@ -975,9 +1266,11 @@ void ana__ice_free(struct dis_ana *a)
         s = n;
     }
     free(a->ice);
-    free(a->pairs_by_flow);
+    free(a->pairs);
     for (struct ana_alloc *al = a->allocs; al;) {
         struct ana_alloc *n = al->next;
+        free(al->chan);
+        free(al->peer_list);
         free(al);
         al = n;
     }

@@ -1456,6 +1456,219 @@ static void ice_srflx_no_holepunch_verdict(void **state)
     assert_int_equal(x->r->n_verd, 0);
 }
 
+/* ------------------------------------------------------------------ 10b. scale and bounds */
+
+/* Many ICE sessions (ufrag pairs: restarts, one per peer connection) can send their checks
+ * over one flow: each gets its own pair, found by (flow, session), and the flow gets one
+ * udp_no_answer verdict for all of them, not one per session. */
+static void ice_many_sessions_one_flow(void **state)
+{
+    struct fx *x = *state;
+    char user[32];
+    for (int i = 0; i < 40; i++) {
+        snprintf(user, sizeof(user), "u%02d:r%02d", i, i);
+        for (int k = 0; k < 2; k++)
+            ice_check(x, 160, T0 + (uint64_t)(2 * i + k) * 10 * MS, CLI, 5001, SRV, 55000, user,
+                      (uint8_t)(2 * i + k), false, false, 0);
+    }
+    udp_flow_end(x, 160, CLI, 5001, SRV, 55000, T0, 80, 0, STURN_EU);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 40);
+    assert_int_equal(x->r->n_pairs, 40);
+    for (size_t i = 0; i < x->r->n_pairs; i++) {
+        assert_int_equal(x->r->pairs[i].requests, 2);
+        assert_int_equal(x->r->pairs[i].session_id, i + 1);
+        assert_ep(&x->r->pairs[i].remote, SRV, 55000);
+    }
+    assert_int_equal(x->r->n_verd, 1);
+    const struct dis_verdict_rec *v = &x->r->verd[0];
+    check_verdict(v, DIS_VK_BLOCKED, "udp_no_answer", DIS_CONF_CONFIRMED, "relay", 17, CLI, 5001,
+                  SRV, 55000, STURN_EU, T0, 160);
+    assert_int_equal(v->session_id, 1); /* the first session that met it */
+    assert_non_null(strstr(v->evidence, "80 ICE check(s) to 198.51.100.10:55000"));
+    assert_non_null(strstr(v->evidence, "(40 ICE sessions)"));
+    struct dis_ana_stats st;
+    dis_ana_get_stats(x->a, &st);
+    assert_int_equal(st.sessions, 40);
+    assert_int_equal(st.pairs, 40);
+    assert_int_equal(st.pairs_dropped, 0);
+}
+
+/* TURN errors on one flow: one turn_error verdict naming them all. */
+static void turn_errors_one_verdict(void **state)
+{
+    struct fx *x = *state;
+    allocate(x, TURN_FLOW, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CREATEPERMISSION, 0x12, "203.0.113.50", 0, 0, 403);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x14, "203.0.113.51", 7000, 0x4001, 400);
+    turn_flow_end(x, TURN_FLOW, 0);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 1);
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "turn_error", DIS_CONF_CONFIRMED, "sturn-eu", 17,
+                  CLI, 5000, SRV, 3478, STURN_EU, T0, TURN_FLOW);
+    assert_string_equal(x->r->verd[0].evidence,
+                        "TURN error 403 on method 0x008; TURN error 400 on method 0x009");
+    assert_int_equal(x->r->sess[0].errors, 2);
+}
+
+/* ChannelBind again for the same channel and peer refreshes the binding (RFC 8656 §12): the
+ * allocation still has one channel; a second number is a second channel. */
+static void turn_channelbind_refresh(void **state)
+{
+    struct fx *x = *state;
+    allocate(x, TURN_FLOW, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x12, "203.0.113.50", 7000, 0x4000, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x13, "203.0.113.50", 7000, 0x4000, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x14, "203.0.113.50", 7000, 0x4000, 0);
+    turn_flow_end(x, TURN_FLOW, 0);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 1);
+    assert_int_equal(x->r->sess[0].channels, 1);
+    assert_int_equal(x->r->sess[0].permissions, 1);
+    assert_int_equal(x->r->sess[0].peers, 1);
+    memset(x->r, 0, sizeof(*x->r));
+    remake(x, NULL, NULL);
+    allocate(x, TURN_FLOW, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x12, "203.0.113.50", 7000, 0x4000, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x13, "203.0.113.51", 7000, 0x4001, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x14, "203.0.113.51", 7000, 0x4001, 0);
+    turn_flow_end(x, TURN_FLOW, 0);
+    finish(x);
+    assert_int_equal(x->r->sess[0].channels, 2);
+    assert_int_equal(x->r->sess[0].permissions, 2);
+}
+
+/* A district behind many public addresses: every one is the site's own (a check to it is a
+ * hairpin, not a block), not only the first 16. */
+static void nat_many_public_addresses(void **state)
+{
+    struct fx *x = *state;
+    struct dis_stun_msg *m = calloc(1, sizeof(*m));
+    assert_non_null(m);
+    char cli[32], pub[32];
+    for (int i = 0; i < 40; i++) {
+        snprintf(cli, sizeof(cli), "10.0.1.%d", i + 1);
+        snprintf(pub, sizeof(pub), "203.0.113.%d", 100 + i);
+        stun(m, DIS_STUN_BINDING, DIS_STUN_REQUEST, (uint8_t)(0x80 + i));
+        ev_stun(x, 400 + (uint64_t)i, T0, cli, 40000, "192.0.2.20", 3478, m);
+        stun(m, DIS_STUN_BINDING, DIS_STUN_SUCCESS, (uint8_t)(0x80 + i));
+        m->n_xor_mapped = 1;
+        stun_set_addr(&m->xor_mapped[0], pub, 40000, DIS_STUN_A_XOR_MAPPED_ADDRESS);
+        ev_stun(x, 400 + (uint64_t)i, T0 + 20 * MS, "192.0.2.20", 3478, cli, 40000, m);
+        struct dis_flow_rec f =
+            flow(400 + (uint64_t)i, 17, cli, 40000, "192.0.2.20", 3478, T0, T0 + 20 * MS);
+        snprintf(f.host, sizeof(f.host), "%s", STURN_EU);
+        set_pkts(&f, 1, 1);
+        feed_flow(x, &f);
+    }
+    free(m);
+    relayed_base(x);
+    /* checks from 10.0.0.5 to the last public address learned */
+    unanswered_checks(x, 134, 5004, "203.0.113.139", 6000, "aaaa:bbbb", 0x21, NULL);
+    finish(x);
+    assert_int_equal(x->r->sess[0].method, 3);
+    assert_non_null(strstr(x->r->sess[0].explanation, "this site's own public address"));
+    assert_int_equal(x->r->n_verd, 0);
+    struct dis_ana_stats st;
+    dis_ana_get_stats(x->a, &st);
+    assert_int_equal(st.nat_dropped, 0);
+}
+
+/* Bounds: what does not fit is counted, the rest is intact. */
+static void bounds_counted(void **state)
+{
+    struct fx *x = *state;
+    struct dis_ana_opts o;
+    dis_ana_defaults(&o);
+    o.max_hosts = 3;
+    o.max_verdicts = 2;
+    o.max_flows = 1;
+    o.max_pending = 1;
+    remake(x, NULL, &o);
+    /* five blocked flows to a profile host from five clients: 2 verdicts kept */
+    char cli[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(cli, sizeof(cli), "10.0.0.%d", 50 + i);
+        struct dis_flow_rec f =
+            flow(500 + (uint64_t)i, 6, cli, 40000, "192.0.2.10", 443, T0, T0 + 3 * SEC);
+        snprintf(f.host, sizeof(f.host), "%s", BLOB_GENERAL);
+        f.state = DIS_CS_S0;
+        set_pkts(&f, 3, 0);
+        feed_flow(x, &f);
+    }
+    /* two single SYNs: one is judged */
+    for (int i = 0; i < 2; i++) {
+        struct dis_flow_rec f = tcp443(510 + (uint64_t)i, (uint16_t)(40010 + i), "192.0.2.10",
+                                       BLOB_GENERAL, DIS_CS_S0, 1, 0);
+        f.last_ns = T0;
+        feed_flow(x, &f);
+    }
+    /* two answered STUN flows: one kept */
+    stun_binding_to_server(x, 520, 1, true);
+    stun_binding_to_server(x, 521, 1, true);
+    dis_ana_time(x->a, T0 + 60 * SEC);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 2);
+    struct dis_ana_stats st;
+    dis_ana_get_stats(x->a, &st);
+    assert_int_equal(st.hosts, 3);
+    assert_true(st.hosts_dropped >= 4);
+    assert_int_equal(st.verdicts_dropped, 4); /* 3 + 1 judged at finish */
+    assert_int_equal(st.flows, 1);
+    assert_int_equal(st.flows_dropped, 1);
+    assert_int_equal(st.pending_dropped, 1);
+}
+
+/* The far end of a flow that matters to no rule (a scan's target) gets no host entry; the
+ * local scanner does. */
+static void scan_no_hosts(void **state)
+{
+    struct fx *x = *state;
+    char dst[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(dst, sizeof(dst), "11.0.%d.%d", i / 250, i % 250 + 1);
+        struct dis_flow_rec f =
+            flow(600 + (uint64_t)i, 6, "10.0.0.5", (uint16_t)(40000 + i), dst, 8443, T0, T0);
+        f.state = DIS_CS_S0;
+        set_pkts(&f, 1, 0);
+        assert_int_equal(feed_flow(x, &f), -1);
+    }
+    finish(x);
+    struct dis_ana_stats st;
+    dis_ana_get_stats(x->a, &st);
+    assert_int_equal(st.hosts, 1);
+    assert_int_equal(st.hosts_dropped, 0);
+    assert_int_equal(x->r->n_hosts, 0);
+}
+
+/* The TLS 1.3 baselines: one sample per server address (its first flow), the judged flow's
+ * own server left out; many flows to the same servers do not move the medians. */
+static void tls13_baseline_per_server(void **state)
+{
+    struct fx *x = *state;
+    /* 3 servers at 1 hop (TTL 63), each with 5 flows; the first flow to 192.0.2.31 at 8 hops */
+    static const char *const addr[] = {"192.0.2.31", "192.0.2.32", "198.51.100.33"};
+    uint64_t id = 81;
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < 3; i++, id++)
+            tls13_flow(x, id, (uint16_t)(50000 + id), addr[i], "www.example.org",
+                       (k == 0 && i == 0) ? 56 : 63, (int64_t)(1 * MS), 2 * MS);
+    /* the product's server: 2 hops, and its own first flow (6 hops) is not its baseline */
+    tls13_flow(x, 100, 50100, "198.51.100.40", CLOUD, 58, (int64_t)(1 * MS), 2 * MS);
+    tls13_flow(x, 101, 50101, "198.51.100.40", CLOUD, 62, (int64_t)(1 * MS), 2 * MS);
+    finish(x);
+    /* others: 8, 1, 1 -> median 1; the cloud flows at 6 and 2 hops are not nearer */
+    assert_int_equal(x->r->n_verd, 0);
+    memset(x->r, 0, sizeof(*x->r));
+    tls13_flow(x, 102, 50102, "198.51.100.40", CLOUD, 64, (int64_t)(1 * MS), 2 * MS);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 1);
+    check_verdict(&x->r->verd[0], DIS_VK_INSPECTED, "ttl_anomaly", DIS_CONF_SUSPECTED, "cloud", 6,
+                  "10.0.0.5", 50102, "198.51.100.40", 443, CLOUD, T0 + 102 * SEC, 102);
+    assert_non_null(strstr(x->r->verd[0].evidence, "0 hop(s) away, the other 3 internet servers "
+                                                   "of the capture a median 1.0"));
+}
+
 /* ------------------------------------------------------------------ 11. broadcast, direct */
 
 static struct dis_flow_rec lan_tcp(uint64_t id, const char *o, uint16_t op, const char *r,
@@ -1677,6 +1890,13 @@ int main(void)
         T(ice_unanswered_hairpin),
         T(ice_unanswered_hairpin_from_binding),
         T(ice_srflx_no_holepunch_verdict),
+        T(ice_many_sessions_one_flow),
+        T(turn_errors_one_verdict),
+        T(turn_channelbind_refresh),
+        T(nat_many_public_addresses),
+        T(bounds_counted),
+        T(scan_no_hosts),
+        T(tls13_baseline_per_server),
         T(broadcast_blocked),
         T(broadcast_established),
         T(direct_method1),

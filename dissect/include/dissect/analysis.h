@@ -153,11 +153,41 @@ struct dis_ana_opts {
     uint32_t baseline_min;
     uint32_t max_sessions; /**< ICE sessions and TURN allocations held [100000] */
     uint32_t max_pairs;    /**< candidate pairs per ICE session [64] */
+    /* Memory bounds (docs/verdicts.md "Limits"): what does not fit is counted in
+     * struct dis_ana_stats, never an error. */
+    uint32_t max_pairs_total; /**< candidate pairs of all sessions [1000000] */
+    uint32_t max_hosts;       /**< host entries [500000] */
+    uint32_t max_flows;       /**< ended flows kept for the sessions built at finish [1000000] */
+    uint32_t max_baseline;    /**< internet servers sampled for the TLS 1.3 baselines, and TLS
+                                   1.3 flows of the profile judged against them, each [65536] */
+    uint32_t max_pending;  /**< unanswered attempts waiting for the end of the capture [262144] */
+    uint32_t max_verdicts; /**< verdicts held [262144] */
 };
 
-void dis_ana_defaults(struct dis_ana_opts *o);
-
 struct dis_ana;
+
+/** What the analyzer holds and what its bounds (struct dis_ana_opts) made it leave out. Each
+ *  "dropped" counter counts refusals: an item refused again later counts again. */
+struct dis_ana_stats {
+    uint64_t hosts, flows, sessions, pairs, verdicts; /**< held now */
+    uint64_t hosts_dropped;    /**< addresses left without a host entry (max_hosts) */
+    uint64_t flows_dropped;    /**< ended flows not kept for the sessions (max_flows) */
+    uint64_t sessions_dropped; /**< ICE checks or Allocates that found no room for their session
+                                    (max_sessions) */
+    uint64_t pairs_dropped;    /**< ICE checks that found no room for their candidate pair
+                                    (max_pairs, max_pairs_total) */
+    uint64_t baseline_dropped; /**< servers and TLS 1.3 flows left out of the baselines */
+    uint64_t pending_dropped;  /**< single unanswered attempts not judged (max_pending) */
+    uint64_t verdicts_dropped; /**< verdicts not kept (max_verdicts) */
+    uint64_t nat_dropped;      /**< public addresses of the site not remembered (4096 kept) */
+    uint64_t peers_dropped;    /**< TURN peers and channels beyond what an allocation keeps */
+};
+
+/** The analyzer's counters (@p st is filled). A caller that reports on a capture should warn
+ *  when a "dropped" counter is not zero: the picture is then incomplete. */
+void dis_ana_get_stats(const struct dis_ana *a, struct dis_ana_stats *st);
+
+void dis_ana_defaults(struct dis_ana_opts *o);
 
 /**
  * A new analyzer. @p prof and @p issuers (may be NULL) are borrowed and must outlive it.
