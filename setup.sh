@@ -16,7 +16,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 BUILD_PKGS=(build-essential cmake pkg-config libpcap-dev libndpi-dev libssl-dev libsqlite3-dev libcap-dev
             libjansson-dev zlib1g-dev libinih-dev python3)
-TEST_PKGS=(libcmocka-dev sqlite3 tshark tcpdump iproute2 nftables socat openssl curl
+TEST_PKGS=(libcmocka-dev sqlite3 tshark tcpdump tcpreplay iproute2 nftables socat openssl curl
            wireshark-common clang libclang-rt-14-dev clang-format git
            iptables dnsmasq-base coturn nodejs jq ethtool chromium systemd)
 

@@ -14,6 +14,7 @@
 #define _DEFAULT_SOURCE
 
 #include "capture/cap.h"
+#include "cap_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -553,6 +554,11 @@ void cap_breakloop(struct cap *c)
 int cap_linktype(const struct cap *c)
 {
     return c->linktype;
+}
+
+pcap_t *cap__pcap(const struct cap *c)
+{
+    return c->p;
 }
 
 const char *cap_linktype_name(const struct cap *c)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "capture/cap.h"
+#include "capture/evidence.h"
 #include "dissect/analysis.h"
 #include "dissect/engine.h"
 #include "profile_opts.h"
@@ -88,8 +89,12 @@ struct cli_run {
     struct dis_ana *ana;            /**< sessions and verdicts (NULL without a profile) */
     const struct dis_profile *prof; /**< borrowed from cli_engine_args */
     uint64_t flows, flows_tcp, flows_udp, flows_other;
-    int store_failed; /**< a store error stopped the run; message in sto_errstr(db) */
+    int store_failed;        /**< a store error stopped the run; message in sto_errstr(db) */
+    struct cap_evidence *ev; /**< the --evidence ring (live capture), borrowed; NULL without */
 };
+
+/** Reports an --evidence failure once (the ring stops writing; the capture goes on). */
+void cli_evidence_warn(struct cap_evidence *ev);
 
 /** Creates the engine and the analyzer for @p run, with the callbacks that store each flow
  *  and event. */

@@ -31,6 +31,13 @@ static const char help[] =
     "      --commit-interval S  longest time flows wait before being committed (default 5)\n"
     "      --analysis-interval S  how often sessions and verdicts are brought up to date\n"
     "                         (default 60)\n"
+    "      --evidence DIR     keep, in a ring of pcap files in DIR, the first packets of every\n"
+    "                         flow that concerns the profile, and every packet of a flow with a\n"
+    "                         verdict (see docs/daemon.md)\n"
+    "      --evidence-packets N  first packets kept of each such flow (default 32)\n"
+    "      --evidence-size MB    a ring file is closed at this size (default 16)\n"
+    "      --evidence-files N    ring files kept; the oldest is removed (default 8)\n"
+    "      --evidence-memory MB  packets held in memory while their flows are judged (default 64)\n"
     "  -u, --user USER[:GROUP]  once the interface is open, become USER (from root) and drop\n"
     "                         every capability; the database is then opened as USER\n"
     "  -L, --list-interfaces  list the interfaces that can be captured on, and exit\n"
@@ -69,20 +76,85 @@ static size_t join_args(char *buf, size_t len, int argc, char **argv)
     return n;
 }
 
+/* Counters at the end of the last capture_stats row: each row holds the difference. */
+struct seg_mark {
+    uint64_t at_ns, packets, bytes;
+    struct cap_stats cs;
+    int has_cs;
+    uint64_t ev_written, ev_lost;
+};
+
 /* One database file being written: its capture row, engine and analyzer. */
 struct db_seg {
     struct cli_run run;
     uint64_t drops_base; /* pcap_stats drops before this file: each row counts its own */
+    struct seg_mark mark;
     int open;
 };
+
+static void seg_mark_now(struct db_seg *sg, struct cap *cp, uint64_t now)
+{
+    struct seg_mark *m = &sg->mark;
+    m->at_ns = now;
+    m->packets = sg->run.cap.packets;
+    m->bytes = sg->run.cap.bytes;
+    m->has_cs = cap_stats(cp, &m->cs) == 0;
+    m->ev_written = m->ev_lost = 0;
+    if (sg->run.ev) {
+        struct cap_evidence_stats es;
+        cap_evidence_get_stats(sg->run.ev, &es);
+        m->ev_written = es.packets_written;
+        m->ev_lost = es.lost;
+    }
+}
+
+/* Writes the capture_stats row of the interval since the last mark, and warns about drops in
+ * it. Returns 0 or -1 (store error). */
+static int seg_interval(struct db_seg *sg, struct cap *cp, uint64_t now)
+{
+    struct cli_run *run = &sg->run;
+    struct seg_mark prev = sg->mark;
+    seg_mark_now(sg, cp, now);
+    const struct seg_mark *m = &sg->mark;
+    struct sto_capture_stats row = {.at_ns = now,
+                                    .interval_ns = now - prev.at_ns,
+                                    .packets = m->packets - prev.packets,
+                                    .bytes = m->bytes - prev.bytes};
+    if (m->has_cs && prev.has_cs) {
+        row.has_pcap_stats = 1;
+        row.received = m->cs.received - prev.cs.received;
+        row.dropped_kernel = m->cs.dropped_kernel - prev.cs.dropped_kernel;
+        row.dropped_iface = m->cs.dropped_iface - prev.cs.dropped_iface;
+        run->cap.drops = m->cs.dropped_kernel + m->cs.dropped_iface - sg->drops_base;
+        if (row.dropped_kernel + row.dropped_iface)
+            fprintf(stderr,
+                    "sensoscope: warning: %llu packets dropped in the last %.0f s (kernel %llu, "
+                    "interface %llu; %llu in this capture): answers may look missing; raise "
+                    "--buffer, or narrow the capture with a filter\n",
+                    (unsigned long long)(row.dropped_kernel + row.dropped_iface),
+                    (double)row.interval_ns / 1e9, (unsigned long long)row.dropped_kernel,
+                    (unsigned long long)row.dropped_iface, (unsigned long long)run->cap.drops);
+    }
+    struct dis_engine_stats es;
+    dis_engine_get_stats(run->eng, &es);
+    row.flows_active = es.flows_active;
+    if (run->ev) {
+        row.has_evidence = 1;
+        row.evidence_packets = m->ev_written - prev.ev_written;
+        row.evidence_lost = m->ev_lost - prev.ev_lost;
+    }
+    return sto_capture_stats_add(run->db, run->cap.id, &row);
+}
 
 /* Opens @p dbpath (refused as root where another user controls it), inserts a running capture
  * row for @p iface and starts the engine. Returns 0, or -1 with the message in @p err. */
 static int seg_open(struct db_seg *sg, const char *dbpath, const char *iface, struct cap *cp,
-                    const struct cli_engine_args *ea, char err[SS_ERRBUF_SIZE])
+                    const struct cli_engine_args *ea, struct cap_evidence *ev,
+                    char err[SS_ERRBUF_SIZE])
 {
     char why[SS_ERRBUF_SIZE];
     memset(&sg->run, 0, sizeof sg->run);
+    sg->run.ev = ev;
     if (cli_db_path_check(dbpath, err) < 0)
         return -1;
     struct sto_db *db = sto_open(dbpath, STO_READ_WRITE, why);
@@ -108,6 +180,7 @@ static int seg_open(struct db_seg *sg, const char *dbpath, const char *iface, st
         return -1;
     }
     sg->open = 1;
+    seg_mark_now(sg, cp, wall_ns());
     return 0;
 }
 
@@ -121,10 +194,13 @@ static int seg_close(struct db_seg *sg, struct cap *cp, int ok, const char *dbpa
     sg->open = 0;
     if (run->store_failed)
         fprintf(stderr, "sensoscope: storing flows failed: %s\n", sto_errstr(run->db));
-    struct cap_stats cs;
-    if (cap_stats(cp, &cs) == 0)
-        run->cap.drops = cs.dropped_kernel + cs.dropped_iface - sg->drops_base;
     run->cap.status = ok ? "complete" : "interrupted";
+    /* The last, partial interval; then every flow still open is stored (and judged). */
+    if (!run->store_failed && seg_interval(sg, cp, wall_ns()) < 0) {
+        fprintf(stderr, "sensoscope: %s\n", sto_errstr(run->db));
+        run->store_failed = 1;
+        rc = -1;
+    }
     if (cli_run_finish(run, err) < 0) {
         fprintf(stderr, "sensoscope: %s\n", err);
         rc = -1;
@@ -134,6 +210,12 @@ static int seg_close(struct db_seg *sg, struct cap *cp, int ok, const char *dbpa
         rc = -1;
     }
     run->db = NULL;
+    /* The flows were numbered by the engine that is gone now. */
+    if (run->ev) {
+        cap_evidence_reset(run->ev);
+        if (cap_evidence_flush(run->ev) < 0)
+            cli_evidence_warn(run->ev);
+    }
     return rc;
 }
 
@@ -143,7 +225,7 @@ static int seg_close(struct db_seg *sg, struct cap *cp, int ok, const char *dbpa
  * as they stand, as at the end of a capture, and go on as new flows in the new one. Returns 0,
  * or -1 when no database could be opened again (the capture then stops). */
 static int seg_reopen(struct db_seg *sg, struct cap *cp, struct cli_engine_args *ea,
-                      const char *dbpath, const char *iface, int quiet)
+                      const char *dbpath, const char *iface, int quiet, struct cap_evidence *ev)
 {
     char err[SS_ERRBUF_SIZE];
     struct cli_engine_args fresh = *ea;
@@ -163,7 +245,7 @@ static int seg_reopen(struct db_seg *sg, struct cap *cp, struct cli_engine_args 
     struct cap_stats cs;
     if (cap_stats(cp, &cs) == 0)
         sg->drops_base = cs.dropped_kernel + cs.dropped_iface;
-    if (seg_open(sg, dbpath, iface, cp, ea, err) < 0) {
+    if (seg_open(sg, dbpath, iface, cp, ea, ev, err) < 0) {
         fprintf(stderr, "sensoscope: SIGHUP: cannot reopen the database: %s\n", err);
         return -1;
     }
@@ -191,12 +273,19 @@ int cmd_capture(int argc, char **argv)
                                              {"list-interfaces", no_argument, 0, 'L'},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"user", required_argument, 0, 'u'},
+                                             {"evidence", required_argument, 0, 2010},
+                                             {"evidence-packets", required_argument, 0, 2011},
+                                             {"evidence-size", required_argument, 0, 2012},
+                                             {"evidence-files", required_argument, 0, 2013},
+                                             {"evidence-memory", required_argument, 0, 2014},
                                              {"help", no_argument, 0, 'h'},
                                              CLI_ENGINE_LONGOPTS,
                                              {0, 0, 0, 0}};
     const char *iface = NULL, *dbpath = CLI_DEFAULT_DB, *filter = NULL, *user = NULL;
     uint32_t duration = 0, count = 0, snaplen = 0, buffer = 0, commit_s = 5, analysis_s = 60;
     int promisc = 1, quiet = 0, list = 0, c;
+    struct cap_evidence_opts evo = {0};
+    uint32_t ev_mb = 16, ev_mem_mb = 64;
     struct cli_engine_args ea;
     cli_engine_defaults(&ea);
     char errbuf[SS_ERRBUF_SIZE];
@@ -252,6 +341,25 @@ int cmd_capture(int argc, char **argv)
             break;
         case 'u':
             user = optarg;
+            break;
+        case 2010:
+            evo.dir = optarg;
+            break;
+        case 2011:
+            if (cli_parse_u32("--evidence-packets", optarg, 1, 100000, &evo.head_packets))
+                return EXIT_USAGE;
+            break;
+        case 2012:
+            if (cli_parse_u32("--evidence-size", optarg, 1, 65536, &ev_mb))
+                return EXIT_USAGE;
+            break;
+        case 2013:
+            if (cli_parse_u32("--evidence-files", optarg, 1, 10000, &evo.files))
+                return EXIT_USAGE;
+            break;
+        case 2014:
+            if (cli_parse_u32("--evidence-memory", optarg, 1, 65536, &ev_mem_mb))
+                return EXIT_USAGE;
             break;
         case 'h':
             return cli_help_with_engine(help);
@@ -322,10 +430,23 @@ int cmd_capture(int argc, char **argv)
         cap_close(cp);
         return EXIT_RUNTIME;
     }
+    struct cap_evidence *ev = NULL;
+    if (evo.dir) {
+        evo.file_bytes = (uint64_t)ev_mb << 20;
+        evo.memory_bytes = (uint64_t)ev_mem_mb << 20;
+        if (cli_dir_check(evo.dir, "evidence files", errbuf) < 0 ||
+            !(ev = cap_evidence_open(&evo, cp, errbuf))) {
+            fprintf(stderr, "sensoscope: %s\n", errbuf);
+            cap_close(cp);
+            cli_trust_store_free(&ea);
+            return EXIT_RUNTIME;
+        }
+    }
     struct db_seg sg;
     memset(&sg, 0, sizeof sg);
-    if (seg_open(&sg, dbpath, iface, cp, &ea, errbuf) < 0) {
+    if (seg_open(&sg, dbpath, iface, cp, &ea, ev, errbuf) < 0) {
         fprintf(stderr, "sensoscope: %s\n", errbuf);
+        cap_evidence_close(ev, NULL);
         cap_close(cp);
         cli_trust_store_free(&ea);
         return EXIT_RUNTIME;
@@ -340,13 +461,13 @@ int cmd_capture(int argc, char **argv)
     uint64_t start = wall_ns(), last_commit = start, last_analysis = start;
     uint64_t commit_ns = (uint64_t)commit_s * 1000000000ULL;
     uint64_t analysis_ns = (uint64_t)analysis_s * 1000000000ULL;
-    uint64_t drops_reported = 0, packets = 0;
+    uint64_t packets = 0;
     int linktype = cap_linktype(cp);
     struct cap_frame fr;
     while (!stop_requested) {
         if (reopen_requested) {
             reopen_requested = 0;
-            if (seg_reopen(&sg, cp, &ea, dbpath, iface, quiet) < 0) {
+            if (seg_reopen(&sg, cp, &ea, dbpath, iface, quiet, ev) < 0) {
                 rc = EXIT_RUNTIME;
                 break;
             }
@@ -367,6 +488,8 @@ int cmd_capture(int argc, char **argv)
                 rc = EXIT_RUNTIME;
                 break;
             }
+            if (ev && cap_evidence_packet(ev, dis_engine_last_flow(run->eng), &fr) < 0)
+                cli_evidence_warn(ev);
         } else if (r == CAP_TIMEOUT) {
             if (dis_engine_tick(run->eng, now) < 0) {
                 rc = EXIT_RUNTIME;
@@ -380,20 +503,6 @@ int cmd_capture(int argc, char **argv)
             break;
         }
         if (now - last_commit >= commit_ns) {
-            struct cap_stats cs;
-            if (cap_stats(cp, &cs) == 0) {
-                uint64_t total = cs.dropped_kernel + cs.dropped_iface;
-                run->cap.drops = total - sg.drops_base;
-                if (total > drops_reported) {
-                    fprintf(
-                        stderr,
-                        "sensoscope: warning: %llu packets dropped so far (kernel %llu, "
-                        "interface %llu): raise --buffer, or narrow the capture with a filter\n",
-                        (unsigned long long)total, (unsigned long long)cs.dropped_kernel,
-                        (unsigned long long)cs.dropped_iface);
-                    drops_reported = total;
-                }
-            }
             /* Sessions and verdicts of the flows that ended so far, replacing the last. */
             if (now - last_analysis >= analysis_ns) {
                 char aerr[SS_ERRBUF_SIZE] = "";
@@ -406,7 +515,10 @@ int cmd_capture(int argc, char **argv)
                 }
                 last_analysis = now;
             }
-            if (sto_capture_update(run->db, &run->cap) < 0 || sto_commit(run->db) < 0) {
+            if (ev && cap_evidence_flush(ev) < 0)
+                cli_evidence_warn(ev);
+            if (seg_interval(&sg, cp, now) < 0 || sto_capture_update(run->db, &run->cap) < 0 ||
+                sto_commit(run->db) < 0) {
                 run->store_failed = 1;
                 rc = EXIT_RUNTIME;
                 break;
@@ -421,6 +533,12 @@ int cmd_capture(int argc, char **argv)
         rc = EXIT_RUNTIME;
     /* After the close: its flush stored the flows still open, and they count too. */
     struct cli_run last = *run;
+    struct cap_evidence_stats evs = {0};
+    if (ev) {
+        cap_evidence_get_stats(ev, &evs);
+        if (cap_evidence_close(ev, errbuf) < 0)
+            fprintf(stderr, "sensoscope: warning: the evidence ring: %s\n", errbuf);
+    }
     cap_close(cp);
     if (!quiet) {
         char hb[32];
@@ -432,6 +550,18 @@ int cmd_capture(int argc, char **argv)
                 (unsigned long long)last.flows_tcp, (unsigned long long)last.flows_udp,
                 (unsigned long long)last.flows_other, (unsigned long long)last.cap.drops,
                 (long long)last.cap.id);
+        if (ev) {
+            char lost[96] = "";
+            if (evs.lost)
+                snprintf(lost, sizeof lost, "; %llu not kept for lack of --evidence-memory",
+                         (unsigned long long)evs.lost);
+            fprintf(stderr,
+                    "sensoscope: evidence: %llu packets of %llu flows written to %s (%u files "
+                    "opened, %u removed)%s%s\n",
+                    (unsigned long long)evs.packets_written, (unsigned long long)evs.flows_written,
+                    evo.dir, evs.files_opened, evs.files_removed, lost,
+                    evs.failed ? "; stopped after a write error" : "");
+        }
     }
     cli_trust_store_free(&ea);
     return rc;

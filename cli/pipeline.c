@@ -204,6 +204,8 @@ static int on_flow(void *user, const struct dis_flow_rec *rec)
         if (ri >= 0)
             rule = dis_profile_rule_at(run->prof, (size_t)ri)->id;
     }
+    if (run->ev && cap_evidence_flow_end(run->ev, rec->id, rule != NULL) < 0)
+        cli_evidence_warn(run->ev);
     run->flows++;
     if (rec->proto == DIS_IPPROTO_TCP)
         run->flows_tcp++;
@@ -246,6 +248,8 @@ static int sink_pair(void *user, const struct dis_pair_rec *p)
 static int sink_verdict(void *user, const struct dis_verdict_rec *v)
 {
     struct cli_run *run = user;
+    if (run->ev && cap_evidence_verdict(run->ev, v->flow_id) < 0)
+        cli_evidence_warn(run->ev);
     return sto_verdict_add(run->db, run->cap.id, v) < 0 ? 1 : 0;
 }
 
@@ -290,6 +294,9 @@ int cli_run_analysis(struct cli_run *run, uint64_t now_ns, char err[SS_ERRBUF_SI
     }
     if (arc == 0 && sto_rules_set(run->db, run->cap.id, run->prof) < 0)
         arc = 1;
+    /* Every flow that had ended is judged now: the evidence of those without a verdict goes. */
+    if (arc == 0 && run->ev)
+        cap_evidence_settle(run->ev);
     return arc;
 }
 
@@ -316,6 +323,13 @@ int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])
     dis_engine_free(run->eng);
     run->eng = NULL;
     return rc;
+}
+
+void cli_evidence_warn(struct cap_evidence *ev)
+{
+    fprintf(stderr,
+            "sensoscope: warning: the evidence ring stopped writing: %s; the capture goes on\n",
+            cap_evidence_errstr(ev));
 }
 
 const char *cli_human_bytes(uint64_t n, char *buf, size_t len)

@@ -208,6 +208,43 @@ static int check_file(const char *path, char err[SS_ERRBUF_SIZE])
     return 0;
 }
 
+/* @p dir and its ancestors: refused when another user could replace what root writes in it
+ * (see cli_db_path_check). A missing directory passes: opening it reports that. */
+static int dir_chain_check(const char *dir, const char *what, char err[SS_ERRBUF_SIZE])
+{
+    char real[PATH_MAX];
+    if (!realpath(dir, real))
+        return 0;
+    for (int first = 1;; first = 0) {
+        struct stat st;
+        if (stat(real, &st) < 0) {
+            snprintf(err, SS_ERRBUF_SIZE, "%.200s: %s", real, strerror(errno));
+            return -1;
+        }
+        int sticky = (st.st_mode & S_ISVTX) != 0;
+        int writable = (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0);
+        /* In the target directory itself even a sticky bit does not help: another user can
+         * create a name we are about to create. Above it, sticky stops renaming ours. */
+        if (foreign_owner(&st) || (writable && (first || !sticky))) {
+            snprintf(err, SS_ERRBUF_SIZE,
+                     "refusing to write %s as root under %.200s (%s%s, mode %04o): "
+                     "another user can replace files there; use a directory only root can "
+                     "write to (e.g. /var/lib/sensoscope), or run with --user",
+                     what, real,
+                     foreign_owner(&st) ? "owned by another user" : "writable by others",
+                     sticky ? ", sticky" : "", (unsigned)(st.st_mode & 07777));
+            return -1;
+        }
+        if (strcmp(real, "/") == 0)
+            return 0;
+        char *s = strrchr(real, '/');
+        if (s == real)
+            s[1] = '\0';
+        else
+            *s = '\0';
+    }
+}
+
 int cli_db_path_check(const char *path, char err[SS_ERRBUF_SIZE])
 {
     if (geteuid() != 0)
@@ -231,34 +268,12 @@ int cli_db_path_check(const char *path, char err[SS_ERRBUF_SIZE])
         snprintf(dir, sizeof dir, "/");
     else
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    char real[PATH_MAX];
-    if (!realpath(dir, real))
-        return 0; /* SQLite reports the missing directory itself */
-    for (int first = 1;; first = 0) {
-        struct stat st;
-        if (stat(real, &st) < 0) {
-            snprintf(err, SS_ERRBUF_SIZE, "%.200s: %s", real, strerror(errno));
-            return -1;
-        }
-        int sticky = (st.st_mode & S_ISVTX) != 0;
-        int writable = (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0);
-        /* In the database's own directory even a sticky bit does not help: another user can
-         * create the -wal or -journal name first. Above it, sticky stops renaming ours. */
-        if (foreign_owner(&st) || (writable && (first || !sticky))) {
-            snprintf(err, SS_ERRBUF_SIZE,
-                     "refusing to write the database as root under %.200s (%s%s, mode %04o): "
-                     "another user can replace files there; use a directory only root can "
-                     "write to (e.g. /var/lib/sensoscope), or run with --user",
-                     real, foreign_owner(&st) ? "owned by another user" : "writable by others",
-                     sticky ? ", sticky" : "", (unsigned)(st.st_mode & 07777));
-            return -1;
-        }
-        if (strcmp(real, "/") == 0)
-            return 0;
-        char *s = strrchr(real, '/');
-        if (s == real)
-            s[1] = '\0';
-        else
-            *s = '\0';
-    }
+    return dir_chain_check(dir, "the database", err);
+}
+
+int cli_dir_check(const char *dir, const char *what, char err[SS_ERRBUF_SIZE])
+{
+    if (geteuid() != 0)
+        return 0;
+    return dir_chain_check(dir, what, err);
 }

@@ -42,4 +42,8 @@ int cli_priv_drop(const struct cli_priv_user *u, char err[SS_ERRBUF_SIZE]);
  */
 int cli_db_path_check(const char *path, char err[SS_ERRBUF_SIZE]);
 
+/** The same check for a directory root is about to create files in (--evidence DIR), and its
+ *  ancestors; @p what names the files in the message. 0 for non-root and a missing DIR. */
+int cli_dir_check(const char *dir, const char *what, char err[SS_ERRBUF_SIZE]);
+
 #endif

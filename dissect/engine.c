@@ -35,6 +35,7 @@ struct dis_engine {
     struct dis_ndpi *ndpi;
     struct dis_engine_stats st;
     uint64_t next_id;
+    uint64_t last_flow; /* id of the flow the last packet counted against, 0 if none */
     uint64_t now_ns, last_expire_ns;
     struct frag_slot *frags;
     dis_event_cb ev_cb;
@@ -380,6 +381,7 @@ static bool match_icmp_error(struct dis_engine *e, const struct dis_pkt *p, uint
         f->rec.icmp_first_ns = ts;
     }
     e->st.icmp_errors_matched++;
+    e->last_flow = f->rec.id;
     return true;
 }
 
@@ -387,6 +389,7 @@ int dis_engine_packet(struct dis_engine *e, int linktype, uint64_t ts_ns, const 
                       uint32_t caplen, uint32_t wirelen)
 {
     int rc = 0;
+    e->last_flow = 0;
     e->st.frames++;
     e->st.frame_bytes += wirelen;
     if (ts_ns > e->now_ns)
@@ -432,6 +435,7 @@ int dis_engine_packet(struct dis_engine *e, int linktype, uint64_t ts_ns, const 
         count(f, dir, &p, ts_ns);
         f->rec.frags++;
         ft_touch(e->ft, f, flow_class(f));
+        e->last_flow = f->rec.id;
         return 0;
     }
     if (!p.l4_ok && (p.proto == DIS_IPPROTO_TCP || p.proto == DIS_IPPROTO_UDP))
@@ -488,6 +492,7 @@ int dis_engine_packet(struct dis_engine *e, int linktype, uint64_t ts_ns, const 
     }
     classify(e, f, &p, ts_ns);
     ft_touch(e->ft, f, flow_class(f));
+    e->last_flow = f->rec.id;
     return 0;
 }
 
@@ -502,6 +507,11 @@ int dis_engine_tick(struct dis_engine *e, uint64_t now_ns)
 int dis_engine_flush(struct dis_engine *e)
 {
     return ft_flush(e->ft, DIS_END_CAPTURE);
+}
+
+uint64_t dis_engine_last_flow(const struct dis_engine *e)
+{
+    return e->last_flow;
 }
 
 void dis_engine_set_event_cb(struct dis_engine *e, dis_event_cb cb, void *user)

@@ -356,6 +356,22 @@ static const struct sto__migration sto__steps[] = {
      "  LEFT JOIN sessions s ON s.id = v.session_id;\n"
      "CREATE VIEW v_hosts AS\n"
      "  SELECT h.*, c.source AS source FROM hosts h JOIN captures c ON c.id = h.capture_id;\n"},
+    /* v6 */
+    {"v6 (capture_stats)",
+     "CREATE TABLE capture_stats (\n"
+     "  capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,\n"
+     "  at REAL NOT NULL,                        -- end of the interval, epoch seconds (clock)\n"
+     "  seconds REAL NOT NULL,                   -- length of the interval\n"
+     "  packets INTEGER NOT NULL,                -- frames read in the interval\n"
+     "  bytes INTEGER NOT NULL,                  -- their wire length\n"
+     "  received INTEGER,                        -- pcap_stats ps_recv in the interval\n"
+     "  dropped_kernel INTEGER,                  -- ps_drop: no room in the capture buffer\n"
+     "  dropped_iface INTEGER,                   -- ps_ifdrop: dropped by the interface/driver\n"
+     "  flows_active INTEGER NOT NULL,           -- flows held at the end of the interval\n"
+     "  evidence_packets INTEGER,                -- packets written to the --evidence ring\n"
+     "  evidence_lost INTEGER                    -- evidence packets not kept (memory bound)\n"
+     ");\n"
+     "CREATE INDEX capture_stats_capture ON capture_stats(capture_id, at);\n"},
 };
 
 const struct sto__migration *sto__migrations(int *count)

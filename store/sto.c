@@ -116,6 +116,11 @@ static const struct {
                          1},
     [STO__CAP_FIND] = {"SELECT id FROM captures WHERE sha256 = ?1", 0},
     [STO__CAP_DELETE] = {"DELETE FROM captures WHERE id = ?1", 1},
+    [STO__CAP_STATS_INSERT] = {"INSERT INTO capture_stats (capture_id, at, seconds, packets, bytes,"
+                               " received, dropped_kernel, dropped_iface, flows_active,"
+                               " evidence_packets, evidence_lost)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                               1},
     [STO__FLOW_INSERT] = {"INSERT INTO flows (capture_id, proto, src, sport, dst, dport, first,"
                           " last, pkts_out, pkts_in, bytes_out, bytes_in, payload_out, payload_in,"
                           " state, history, rtt, ttl_out_min, ttl_out_max, ttl_in_min, ttl_in_max,"

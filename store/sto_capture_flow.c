@@ -120,6 +120,41 @@ int sto_capture_update(struct sto_db *db, const struct sto_capture *c)
     return 0;
 }
 
+int sto_capture_stats_add(struct sto_db *db, int64_t capture_id, const struct sto_capture_stats *s)
+{
+    sqlite3_stmt *st = db->st[STO__CAP_STATS_INSERT];
+    const char *what = "inserting capture statistics";
+    int rc = SQLITE_OK;
+
+    if (sto__writable(db, what) < 0 || sto__begin(db, what) < 0)
+        return -1;
+    rc |= sqlite3_bind_int64(st, 1, capture_id);
+    rc |= sqlite3_bind_double(st, 2, sto__secs(s->at_ns));
+    rc |= sqlite3_bind_double(st, 3, (double)s->interval_ns / 1e9);
+    rc |= sqlite3_bind_int64(st, 4, sto__i64(s->packets));
+    rc |= sqlite3_bind_int64(st, 5, sto__i64(s->bytes));
+    if (s->has_pcap_stats) {
+        rc |= sqlite3_bind_int64(st, 6, sto__i64(s->received));
+        rc |= sqlite3_bind_int64(st, 7, sto__i64(s->dropped_kernel));
+        rc |= sqlite3_bind_int64(st, 8, sto__i64(s->dropped_iface));
+    } else {
+        rc |= sqlite3_bind_null(st, 6);
+        rc |= sqlite3_bind_null(st, 7);
+        rc |= sqlite3_bind_null(st, 8);
+    }
+    rc |= sqlite3_bind_int64(st, 9, s->flows_active);
+    if (s->has_evidence) {
+        rc |= sqlite3_bind_int64(st, 10, sto__i64(s->evidence_packets));
+        rc |= sqlite3_bind_int64(st, 11, sto__i64(s->evidence_lost));
+    } else {
+        rc |= sqlite3_bind_null(st, 10);
+        rc |= sqlite3_bind_null(st, 11);
+    }
+    if (rc != SQLITE_OK)
+        return sto__step_fail(db, st, what, SQLITE_NOMEM);
+    return sto__write(db, st, what);
+}
+
 int sto_flow_add(struct sto_db *db, int64_t capture_id, const struct dis_flow_rec *f,
                  const char *rule)
 {

@@ -39,6 +39,7 @@ enum sto__st {
     STO__CAP_UPDATE,
     STO__CAP_FIND,
     STO__CAP_DELETE,
+    STO__CAP_STATS_INSERT,
     STO__FLOW_INSERT,
     STO__STUN_INSERT,
     STO__DNS_INSERT,

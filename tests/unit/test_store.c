@@ -424,6 +424,81 @@ static void test_sha256_find_and_cascade(void **state)
     assert_int_equal(sto_close(db, err), 0);
 }
 
+/* Per-interval rows of a live capture: counts as given, NULL where a source had none, and
+ * gone with their capture. */
+static void test_capture_stats(void **state)
+{
+    struct fixture *fx = *state;
+    char err[SS_ERRBUF_SIZE];
+    struct sto_db *db = sto_open(fx->path, STO_READ_WRITE, err);
+    assert_non_null(db);
+    struct sto_capture c = file_capture(NULL);
+    c.kind = "live";
+    assert_int_equal(sto_capture_begin(db, &c), 0);
+    struct sto_capture_stats a = {.at_ns = 1700000005000000000ULL,
+                                  .interval_ns = 5000000000ULL,
+                                  .packets = 1234,
+                                  .bytes = 567890,
+                                  .has_pcap_stats = 1,
+                                  .received = 1240,
+                                  .dropped_kernel = 6,
+                                  .dropped_iface = 0,
+                                  .flows_active = 42,
+                                  .has_evidence = 1,
+                                  .evidence_packets = 77,
+                                  .evidence_lost = 3};
+    struct sto_capture_stats b = {
+        .at_ns = 1700000007500000000ULL, .interval_ns = 2500000000ULL, .packets = 10, .bytes = 600};
+    assert_int_equal(sto_capture_stats_add(db, c.id, &a), 0);
+    assert_int_equal(sto_capture_stats_add(db, c.id, &b), 0);
+    assert_int_equal(sto_commit(db), 0);
+    assert_int_equal(sto_close(db, err), 0);
+
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "SELECT at, seconds, packets, bytes, received, dropped_kernel,"
+                           " dropped_iface, flows_active, evidence_packets,"
+                           " evidence_lost FROM capture_stats ORDER BY at",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_true(sqlite3_column_double(st, 0) == 1700000005.0);
+    assert_true(sqlite3_column_double(st, 1) == 5.0);
+    assert_int_equal(sqlite3_column_int64(st, 2), 1234);
+    assert_int_equal(sqlite3_column_int64(st, 3), 567890);
+    assert_int_equal(sqlite3_column_int64(st, 4), 1240);
+    assert_int_equal(sqlite3_column_int64(st, 5), 6);
+    assert_int_equal(sqlite3_column_int64(st, 6), 0);
+    assert_int_equal(sqlite3_column_int64(st, 7), 42);
+    assert_int_equal(sqlite3_column_int64(st, 8), 77);
+    assert_int_equal(sqlite3_column_int64(st, 9), 3);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_true(sqlite3_column_double(st, 1) == 2.5);
+    assert_int_equal(sqlite3_column_int64(st, 2), 10);
+    for (int i = 4; i <= 6; i++)
+        assert_int_equal(sqlite3_column_type(st, i), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(st, 8), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(st, 9), SQLITE_NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+
+    db = sto_open(fx->path, STO_READ_WRITE, err);
+    assert_non_null(db);
+    assert_int_equal(sto_capture_delete(db, c.id), 0);
+    assert_int_equal(sto_close(db, err), 0);
+    assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM capture_stats", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
 static void test_read_only(void **state)
 {
     struct fixture *fx = *state;
@@ -1578,6 +1653,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flow_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capture_round_trip_and_totals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sha256_find_and_cascade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capture_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),

@@ -669,7 +669,7 @@ static void test_migrate_from_v4(void **state)
     sqlite3 *raw;
 
     assert_non_null(l);
-    assert_int_equal(sto_schema_version(), 5);
+    assert_int_equal(sto_schema_version(), 6);
     make_v4(fx->path);
     assert_int_equal(user_version(fx->path), 4);
     assert_null(sto_open(fx->path, STO_READ_ONLY, err));
@@ -678,7 +678,7 @@ static void test_migrate_from_v4(void **state)
     db = sto_open(fx->path, STO_READ_WRITE, err);
     assert_non_null(db);
     assert_int_equal(sto_close(db, err), 0);
-    assert_int_equal(user_version(fx->path), 5);
+    assert_int_equal(user_version(fx->path), 6);
 
     db = sto_open(fx->path, STO_READ_WRITE, err);
     assert_non_null(db);

@@ -83,6 +83,14 @@ SS_MUST_CHECK int dis_engine_packet(struct dis_engine *e, int linktype, uint64_t
                                     const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
 
 /**
+ * The id (dis_flow_rec.id) of the flow the frame last given to dis_engine_packet() counted
+ * against: its own flow, the flow an ICMP error quoted, or the flow of a later fragment's first
+ * fragment; 0 when it counted against none (not IP, cut short, unmatched). The flow's record
+ * carries the same id when the flow ends, so a caller can keep per-flow state of its own.
+ */
+uint64_t dis_engine_last_flow(const struct dis_engine *e);
+
+/**
  * Emits every open flow (end reason DIS_END_CAPTURE) and empties the table. Used at the end of
  * an offline run and on shutdown. Returns 0 or a callback's negative value.
  */

@@ -73,6 +73,24 @@ SS_MUST_CHECK int sto_capture_begin(struct sto_db *db, struct sto_capture *c);
  *  Returns 0, or -1 (also when there is no such capture). */
 SS_MUST_CHECK int sto_capture_update(struct sto_db *db, const struct sto_capture *c);
 
+/** One interval of a live capture (the capture_stats table): counts in the interval only. */
+struct sto_capture_stats {
+    uint64_t at_ns;          /**< end of the interval, wall clock */
+    uint64_t interval_ns;    /**< its length */
+    uint64_t packets, bytes; /**< frames read, their wire length */
+    int has_pcap_stats;      /**< 0: pcap_stats() failed, the next three are NULL */
+    uint64_t received;       /**< ps_recv */
+    uint64_t dropped_kernel; /**< ps_drop */
+    uint64_t dropped_iface;  /**< ps_ifdrop */
+    uint32_t flows_active;   /**< flows held at the end of the interval */
+    int has_evidence;        /**< 0: no --evidence ring, the next two are NULL */
+    uint64_t evidence_packets, evidence_lost;
+};
+
+/** Adds an interval row of capture @p capture_id. Returns 0 or -1 (sto_errstr). */
+SS_MUST_CHECK int sto_capture_stats_add(struct sto_db *db, int64_t capture_id,
+                                        const struct sto_capture_stats *s);
+
 /**
  * Adds a finished flow of capture @p capture_id; @p rule is the id of the profile rule it
  * belongs to (dis_ana_flow), NULL or "" for none. Rows are batched: a transaction is committed
