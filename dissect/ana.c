@@ -82,6 +82,7 @@ void dis_ana_defaults(struct dis_ana_opts *o)
     o->min_retries = 2;
     o->rtt_factor = 10;
     o->baseline_min = 2;
+    o->ttl_margin = 2;
     o->max_sessions = 100000;
     o->max_pairs = 64;
     o->max_pairs_total = 1000000;
@@ -528,6 +529,7 @@ struct dis_ana *dis_ana_new(const struct dis_ana_opts *o, const struct dis_profi
     a->tls13.size = sizeof(struct ana_tcpsum);
     a->verdicts.size = sizeof(struct ana_verdict);
     a->pending.size = sizeof(struct ana_pending);
+    a->dnsf.size = sizeof(struct ana_dnsf);
     return a;
 }
 
@@ -571,6 +573,8 @@ void dis_ana_free(struct dis_ana *a)
     free(a->tls13.p);
     free(a->verdicts.p);
     free(a->pending.p);
+    free(a->dnsf.p);
+    free(a->dnsf_head);
     ana__aset_free(&a->nat);
     free(a);
 }
@@ -617,6 +621,19 @@ static void copy_str(char *dst, size_t len, const char *src)
     if (n)
         memcpy(dst, src, n);
     dst[n] = 0;
+}
+
+/* Appends to @p buf (bounded). */
+static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cat(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t l = strlen(buf);
+    if (l + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + l, len - l, fmt, ap);
+    va_end(ap);
 }
 
 /* Replaces *@p dst by a copy of @p src cut at @p max - 1 bytes (NULL or "": none). Returns -1
@@ -674,6 +691,66 @@ static bool sinkhole(const struct dis_addr *x)
     return false;
 }
 
+static uint64_t dnsf_hash(const struct dis_addr *client, const char *name)
+{
+    uint64_t h = ana__addr_hash(client);
+    for (; *name; name++)
+        h = (h ^ (uint8_t)*name) * 1099511628211ULL;
+    return h;
+}
+
+/* The failures of @p name (interned) for @p client; created when @p create (NULL when there is
+ * no room, counted, or no memory, a->oom). */
+static struct ana_dnsf *dnsf_get(struct dis_ana *a, const struct dis_addr *client, const char *name,
+                                 bool create)
+{
+    struct ana_dnsf *v = a->dnsf.p;
+    uint64_t h = dnsf_hash(client, name);
+    if (a->dnsf_cap) {
+        for (uint32_t k = a->dnsf_head[h & (a->dnsf_cap - 1)]; k; k = v[k - 1].next)
+            if (v[k - 1].name == name && ana__addr_eq(&v[k - 1].client, client))
+                return &v[k - 1];
+    }
+    if (!create)
+        return NULL;
+    if (a->dnsf.n >= ANA_DNS_MAX) {
+        a->st.dns_dropped++;
+        return NULL;
+    }
+    if (a->dnsf.n + 1 > a->dnsf_cap / 2) { /* the buckets: rebuilt from the chains' owners */
+        size_t ncap = a->dnsf_cap ? a->dnsf_cap * 2 : 64;
+        uint32_t *nh = calloc(ncap, sizeof(*nh));
+        if (!nh) {
+            ana_err(a, "out of memory");
+            return NULL;
+        }
+        for (size_t k = 0; k < a->dnsf.n; k++) {
+            size_t b = dnsf_hash(&v[k].client, v[k].name) & (ncap - 1);
+            v[k].next = nh[b];
+            nh[b] = (uint32_t)(k + 1);
+        }
+        free(a->dnsf_head);
+        a->dnsf_head = nh;
+        a->dnsf_cap = ncap;
+    }
+    struct ana_dnsf *e = ana__vec_push(a, &a->dnsf);
+    if (!e)
+        return NULL;
+    e->client = *client;
+    e->name = name;
+    size_t b = h & (a->dnsf_cap - 1);
+    e->next = a->dnsf_head[b];
+    a->dnsf_head[b] = (uint32_t)a->dnsf.n;
+    return e;
+}
+
+/*
+ * dns_failure: an error (NXDOMAIN, SERVFAIL, REFUSED) or a sinkhole address for a name of the
+ * profile. One verdict per (client, name), whatever the query types (A and AAAA fail
+ * together); it is decided at finish from what came after the last failure: a good answer
+ * from the same resolver (the failure passed: no verdict), a good answer from another
+ * resolver only (suspected: the client got through another way), or none (confirmed).
+ */
 static int on_dns(struct dis_ana *a, const struct dis_event *ev)
 {
     const struct dis_dns_msg *m = ev->u.dns;
@@ -682,33 +759,100 @@ static int on_dns(struct dis_ana *a, const struct dis_event *ev)
     int ri = rule_for_name(a, m->qname);
     if (ri < 0)
         return 0;
-    char why[256] = "";
+    char why[160] = "", lname[DIS_DNS_NAME_STRLEN];
+    bool good = false;
     if (m->rcode == 2 || m->rcode == 3 || m->rcode == 5) {
         static const char *const names[] = {"NOERROR",  "FORMERR", "SERVFAIL",
                                             "NXDOMAIN", "NOTIMP",  "REFUSED"};
-        snprintf(why, sizeof(why), "%s for %.200s (qtype %u) from the resolver", names[m->rcode],
+        snprintf(why, sizeof(why), "%s for %.100s (qtype %u) from the resolver", names[m->rcode],
                  m->qname, m->qtype);
     } else if (m->rcode == 0) {
         for (unsigned i = 0; i < m->n_answers; i++) {
             const struct dis_dns_rr *rr = &m->answers[i];
-            if ((rr->type == 1 || rr->type == 28) && sinkhole(&rr->addr)) {
+            if (rr->type != 1 && rr->type != 28)
+                continue;
+            if (sinkhole(&rr->addr)) {
                 char ab[64];
-                snprintf(why, sizeof(why), "sinkhole answer %s for %.200s",
+                snprintf(why, sizeof(why), "sinkhole answer %s for %.100s",
                          dis_addr_str(&rr->addr, ab, sizeof(ab)), m->qname);
                 break;
             }
+            good = true;
         }
     }
-    if (!why[0])
-        return 0;
+    if (!why[0] && !good)
+        return 0; /* no address and no error (NODATA, a CNAME alone): says nothing */
+    size_t n = 0;
+    for (; m->qname[n] && n + 1 < sizeof(lname); n++)
+        lname[n] =
+            (char)(m->qname[n] >= 'A' && m->qname[n] <= 'Z' ? m->qname[n] + 32 : m->qname[n]);
+    lname[n] = 0;
+    const char *name = intern(a, lname);
+    if (!name)
+        return -1;
     /* The response goes server -> client; the flow's initiator is the client. */
     struct dis_ep cli = {ev->dst, ev->dport}, srv = {ev->src, ev->sport};
-    const struct dis_profile_rule *r = dis_profile_rule_at(a->prof, (size_t)ri);
-    char ev_text[512];
-    snprintf(ev_text, sizeof(ev_text), "%.250s; the product cannot reach %.100s (rule %.31s)", why,
-             m->qname, r->id);
-    return ana__verdict(a, DIS_VK_BLOCKED, "dns_failure", DIS_CONF_CONFIRMED, ri, ev->transport,
-                        &cli, &srv, m->qname, ev->ts_ns, ev->flow_id, 0, ev_text);
+    struct ana_dnsf *e = dnsf_get(a, &cli.addr, name, why[0] != 0);
+    if (!e)
+        return a->oom ? -1 : 0;
+    if (!why[0]) { /* a good answer after a failure */
+        if (ev->ts_ns >= e->last_fail_ns) {
+            e->ok_after = true;
+            e->ok_srv = srv.addr;
+            if (ana__addr_eq(&srv.addr, &e->last_fail_srv))
+                e->ok_same = true;
+        }
+        return 0;
+    }
+    if (e->fails == 0) {
+        e->rule = ri;
+        e->proto = ev->transport;
+        e->cli = cli;
+        e->srv = srv;
+        e->first_ns = ev->ts_ns;
+        e->flow_id = ev->flow_id;
+        copy_str(e->why, sizeof(e->why), why);
+    }
+    e->fails++;
+    if (e->n_qtype < 2 && (e->n_qtype == 0 || e->qtype[0] != m->qtype))
+        e->qtype[e->n_qtype++] = m->qtype;
+    e->last_fail_ns = ev->ts_ns;
+    e->last_fail_srv = srv.addr;
+    e->ok_after = e->ok_same = false;
+    return 0;
+}
+
+static int dns_verdicts(struct dis_ana *a)
+{
+    const struct ana_dnsf *e = a->dnsf.p;
+    for (size_t i = 0; i < a->dnsf.n; i++) {
+        if (e[i].ok_same)
+            continue; /* the resolver answered the name after all */
+        const struct dis_profile_rule *r = dis_profile_rule_at(a->prof, (size_t)e[i].rule);
+        char ev[512], ab[64];
+        snprintf(ev, sizeof(ev), "%s", e[i].why);
+        if (e[i].fails > 1) {
+            cat(ev, sizeof(ev), "; %u failed answers (qtype %u", e[i].fails, e[i].qtype[0]);
+            if (e[i].n_qtype > 1)
+                cat(ev, sizeof(ev), ", %u", e[i].qtype[1]);
+            cat(ev, sizeof(ev), ")");
+        }
+        if (e[i].ok_after) {
+            char fb[64];
+            cat(ev, sizeof(ev),
+                "; later answered by the resolver %s, not by %s: the product reaches %.100s only "
+                "through another resolver (rule %s)",
+                dis_addr_str(&e[i].ok_srv, ab, sizeof(ab)),
+                dis_addr_str(&e[i].last_fail_srv, fb, sizeof(fb)), e[i].name, r->id);
+        } else
+            cat(ev, sizeof(ev), "; the product cannot reach %.100s (rule %s)", e[i].name, r->id);
+        if (ana__verdict(a, DIS_VK_BLOCKED, "dns_failure",
+                         e[i].ok_after ? DIS_CONF_SUSPECTED : DIS_CONF_CONFIRMED, e[i].rule,
+                         e[i].proto, &e[i].cli, &e[i].srv, e[i].name, e[i].first_ns, e[i].flow_id,
+                         0, ev) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int on_tls(struct dis_ana *a, const struct dis_event *ev)
@@ -824,9 +968,11 @@ static bool icmp_admin(const struct dis_flow_rec *r)
     return r->icmp_type == 1 && r->icmp_code == 1;
 }
 
+/* Unanswered SYNs or STUN requests of a flow (@p n of them, the first at @p first_ns, the last
+ * at @p last_ns): judged at finish, when the capture's end is known. */
 static int pend(struct dis_ana *a, const char *code, int rule, uint8_t proto,
                 const struct dis_ep *src, const struct dis_ep *dst, const char *host,
-                uint64_t first_ns, uint64_t flow_id, uint32_t wait_ms)
+                uint64_t first_ns, uint64_t last_ns, uint32_t n, uint64_t flow_id, uint32_t wait_ms)
 {
     if (a->pending.n >= a->o.max_pending) {
         a->st.pending_dropped++;
@@ -844,46 +990,74 @@ static int pend(struct dis_ana *a, const char *code, int rule, uint8_t proto,
     p->src = *src;
     p->dst = *dst;
     p->first_ns = first_ns;
+    p->last_ns = last_ns;
+    p->n = n;
     p->flow_id = flow_id;
     p->wait_ms = wait_ms;
     p->host = h;
     return 0;
 }
 
-/* The single unanswered attempts: suspected blocks when the capture went on for the wait
- * after them, else in flight when it ended (no verdict). */
+/* How long the capture went on after @p t, in ms. */
+static uint64_t waited_ms(const struct dis_ana *a, uint64_t t)
+{
+    return a->now_ns > t ? (a->now_ns - t) / 1000000u : 0;
+}
+
+/* Requests without answer block only once the capture went on for the wait after the first:
+ * before that they are in flight (a SYN is retransmitted after 1 to 3 s; a reachable STUN
+ * server or peer answers within a round trip). Then min_retries of them are a confirmed
+ * block, fewer a suspected one. Checks paced 50 ms apart just before the capture ended are in
+ * flight, however many. */
 static int pending_verdicts(struct dis_ana *a)
 {
     struct ana_pending *p = a->pending.p;
     for (size_t i = 0; i < a->pending.n; i++) {
-        uint64_t waited_ms = a->now_ns > p[i].first_ns ? (a->now_ns - p[i].first_ns) / 1000000u : 0;
-        if (waited_ms < p[i].wait_ms || p[i].rule < 0)
+        uint64_t w = waited_ms(a, p[i].first_ns);
+        if (w < p[i].wait_ms || p[i].rule < 0)
             continue;
+        bool tcp = p[i].proto == 6;
         char ev[256];
-        snprintf(ev, sizeof(ev), "1 %s, nothing back in the %.1f s the capture went on after it",
-                 p[i].proto == 6 ? "SYN" : "STUN/TURN request", (double)waited_ms / 1e3);
-        if (ana__verdict(a, DIS_VK_BLOCKED, p[i].code, DIS_CONF_SUSPECTED, p[i].rule, p[i].proto,
-                         &p[i].src, &p[i].dst, p[i].host, p[i].first_ns, p[i].flow_id, 0, ev) < 0)
+        if (p[i].n < 2)
+            snprintf(ev, sizeof(ev),
+                     "1 %s, nothing back in the %.1f s the capture went on after it",
+                     tcp ? "SYN" : "STUN/TURN request", (double)w / 1e3);
+        else
+            snprintf(ev, sizeof(ev),
+                     "%u %s over %.1f s, %s in the %.1f s the capture went on after the first",
+                     p[i].n, tcp ? "SYNs" : "STUN/TURN requests",
+                     (double)(p[i].last_ns - p[i].first_ns) / 1e9,
+                     tcp ? "nothing back" : "none answered", (double)w / 1e3);
+        enum dis_confidence conf =
+            p[i].n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED;
+        if (ana__verdict(a, DIS_VK_BLOCKED, p[i].code, conf, p[i].rule, p[i].proto, &p[i].src,
+                         &p[i].dst, p[i].host, p[i].first_ns, p[i].flow_id, 0, ev) < 0)
             return -1;
     }
     return 0;
 }
 
-/* Appends to @p buf (bounded). */
-static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...)
+/* TURN errors that the server's state or the client's explain, not a filter on the way
+ * (RFC 8656 §19): the verdict is at most suspected, its evidence says why. */
+static const char *turn_server_side(uint16_t code)
 {
-    size_t l = strlen(buf);
-    if (l + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + l, len - l, fmt, ap);
-    va_end(ap);
+    switch (code) {
+    case 437:
+        return "Allocation Mismatch: the server has no allocation for this 5-tuple, or already "
+               "one (the client's state, a NAT rebinding), not a firewall block";
+    case 486:
+        return "Allocation Quota Reached: the server's limit of allocations for this user, not "
+               "a firewall block";
+    case 508:
+        return "Insufficient Capacity: the server has no relay address or capacity left, not a "
+               "firewall block";
+    }
+    return NULL;
 }
 
 /* The TURN error responses of a flow (other than the 401/438 challenge and the 403s for
- * permissions to private peers, which ana_ice.c left out): one verdict for the flow. */
+ * permissions to private peers, which ana_ice.c left out): one verdict for the flow,
+ * confirmed when one of them is an error a network in the way can cause. */
 static int turn_errors(struct dis_ana *a, const struct dis_flow_rec *r, const struct ana_flow *f,
                        int ri)
 {
@@ -891,23 +1065,27 @@ static int turn_errors(struct dis_ana *a, const struct dis_flow_rec *r, const st
         return 0;
     struct dis_ep src = {r->orig, r->orig_port}, dst = {r->resp, r->resp_port};
     char ev[512] = "";
-    bool any_known = false;
+    bool block = false;
     for (unsigned i = 0; i < f->n_turn_err; i++) {
-        /* An error response without a readable ERROR-CODE is an error, of an unknown kind. */
-        bool known = f->turn_err_code[i] != 0;
-        if (known) {
-            any_known = true;
-            cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x", i ? "; " : "",
-                f->turn_err_code[i], f->turn_err_method[i]);
-        } else {
+        uint16_t code = f->turn_err_code[i];
+        const char *why = turn_server_side(code);
+        const char *sep = i ? "; " : "";
+        if (code == 0) /* without a readable ERROR-CODE: an error, of an unknown kind */
             cat(ev, sizeof(ev),
-                "%sTURN error response without a readable ERROR-CODE on method 0x%03x",
-                i ? "; " : "", f->turn_err_method[i]);
-        }
+                "%sTURN error response without a readable ERROR-CODE on method 0x%03x", sep,
+                f->turn_err_method[i]);
+        else if (why)
+            cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x (%s)", sep, code,
+                f->turn_err_method[i], why);
+        else
+            cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x", sep, code,
+                f->turn_err_method[i]);
+        if (code != 0 && !why)
+            block = true;
     }
     return ana__verdict(a, DIS_VK_BLOCKED, "turn_error",
-                        any_known ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, ri, r->proto, &src,
-                        &dst, r->host, r->first_ns, r->id, 0, ev);
+                        block ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, ri, r->proto, &src, &dst,
+                        r->host, r->first_ns, r->id, 0, ev);
 }
 
 static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct ana_flow *f,
@@ -941,14 +1119,8 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     if (r->proto == 6) {
         if (r->state == DIS_CS_S0 && r->pkts[DIS_DIR_RESP] == 0) {
             uint64_t syns = r->pkts[DIS_DIR_ORIG];
-            if (syns < a->o.min_retries) /* decided at finish, when the capture's end is known */
-                return pend(a, "tcp_no_answer", ri, r->proto, &src, &dst, host, r->first_ns, r->id,
-                            a->o.syn_wait_ms);
-            snprintf(ev, sizeof(ev), "%llu SYNs over %.1f s, nothing back",
-                     (unsigned long long)syns, (double)(r->last_ns - r->first_ns) / 1e9);
-            return ana__verdict(a, DIS_VK_BLOCKED, "tcp_no_answer",
-                                syns >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
-                                ri, r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
+            return pend(a, "tcp_no_answer", ri, r->proto, &src, &dst, host, r->first_ns, r->last_ns,
+                        syns > UINT32_MAX ? UINT32_MAX : (uint32_t)syns, r->id, a->o.syn_wait_ms);
         }
         if (r->state == DIS_CS_REJ) {
             snprintf(ev, sizeof(ev), "SYN answered by RST (no SYN-ACK), %llu SYN(s)",
@@ -956,10 +1128,12 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
             return ana__verdict(a, DIS_VK_BLOCKED, "tcp_reset_on_connect", DIS_CONF_CONFIRMED, ri,
                                 r->proto, &src, &dst, host, r->first_ns, r->id, 0, ev);
         }
-        if (f && f->tls_ch && !f->tls_sh && !f->connects) {
+        if (f && f->tls_ch && !f->tls_sh && !f->connects && r->payload[DIS_DIR_RESP] == 0) {
             /* The server side closed first: its RST or FIN comes before any of the client's
              * in the history (the letters are in order of first occurrence). A client that
-             * gave up waiting and closed first is not a reset. */
+             * gave up waiting and closed first is not a reset. And the server sent no byte of
+             * payload: a flow whose ServerHello the capture lost (a long flow caught late, a
+             * drop) has the server's data, then its FIN. */
             const char *h = r->history, *sr = strchr(h, 'r'), *sf = strchr(h, 'f');
             const char *cf = strchr(h, 'F'), *cr = strchr(h, 'R');
             const char *srv = sr && (!sf || sr < sf) ? sr : sf;
@@ -987,21 +1161,10 @@ static int flow_verdicts(struct dis_ana *a, const struct dis_flow_rec *r, struct
     /* STUN/TURN requests to the profile's servers that were never answered. */
     if (r->proto == 17 && f->req[0] + f->req[1] > 0 && f->resp[0] + f->resp[1] == 0 &&
         f->ice_req[0] + f->ice_req[1] == 0 && rule->traffic == DIS_TRAFFIC_ANY) {
-        uint32_t n = f->req[0] + f->req[1];
-        if (n < a->o.min_retries) {
-            rc = pend(a, "udp_no_answer", ri, r->proto, &src, &dst, host, f->first_req_ns, r->id,
-                      a->o.udp_wait_ms);
-            if (rc)
-                return rc;
-        } else {
-            snprintf(ev, sizeof(ev), "%u STUN/TURN request(s) over %.1f s, none answered", n,
-                     (double)(f->last_req_ns - f->first_req_ns) / 1e9);
-            rc = ana__verdict(a, DIS_VK_BLOCKED, "udp_no_answer",
-                              n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED, ri,
-                              r->proto, &src, &dst, host, f->first_req_ns, r->id, 0, ev);
-            if (rc)
-                return rc;
-        }
+        rc = pend(a, "udp_no_answer", ri, r->proto, &src, &dst, host, f->first_req_ns,
+                  f->last_req_ns, f->req[0] + f->req[1], r->id, a->o.udp_wait_ms);
+        if (rc)
+            return rc;
     }
     rc = turn_errors(a, r, f, ri);
     if (rc)
@@ -1340,7 +1503,11 @@ static int tls13_heuristics(struct dis_ana *a)
         size_t nh = b.n_hops, nr = b.n_ratio;
         struct dis_ep src = {t->src, t->sport}, dst = {t->dst, t->dport};
         char ev[512];
-        if (nh >= a->o.baseline_min && (double)t->hops < hmed) {
+        /* A margin: hop distances of servers differ by a hop or two anyway (other regions,
+         * other routes). An answer that crossed no router (0 hops) came from the capture
+         * point's own network, where no internet server is. */
+        bool nearer = (double)t->hops + a->o.ttl_margin <= hmed || (t->hops == 0 && hmed >= 1);
+        if (nh >= a->o.baseline_min && nearer) {
             snprintf(ev, sizeof(ev),
                      "server TTL %u: %u hop(s) away, the other %zu internet servers of the "
                      "capture a median %.1f: a nearer box answered in its place (TLS 1.3, "
@@ -1513,7 +1680,7 @@ static int finish(struct dis_ana *a)
     }
     if (a->fsums.n)
         qsort(a->fsums.p, a->fsums.n, sizeof(struct ana_fsum), cmp_fsum);
-    if (pending_verdicts(a) < 0)
+    if (pending_verdicts(a) < 0 || dns_verdicts(a) < 0)
         return -1;
     int rc = ana__ice_finish(a);
     if (rc)

@@ -869,8 +869,10 @@ static int ice_verdicts_emit(struct dis_ana *a, const struct fin *x)
     for (size_t i = 0; i < x->n_agg; i++) {
         const struct ice_agg *g = &x->agg[i];
         const struct ana_fsum *fs = &fss[g->fs];
+        /* As for requests to a server (ana.c pending_verdicts): in flight until the capture
+         * went on for the wait after the first check. */
         uint64_t waited = a->now_ns > g->first_ns ? (a->now_ns - g->first_ns) / 1000000u : 0;
-        if (g->n < a->o.min_retries && waited < a->o.udp_wait_ms)
+        if (waited < a->o.udp_wait_ms)
             continue;
         char ev[512], r[64];
         snprintf(ev, sizeof(ev), "%u ICE check(s) to %s (%s) over %.1f s, none answered", g->n,

@@ -15,6 +15,7 @@
 #define ANA_ALLOC_PEERS 1024    /* distinct peer transport addresses remembered per allocation */
 #define ANA_ALLOC_CHANNELS 4096 /* channel bindings remembered per allocation */
 #define ANA_NAT_MAX 4096        /* public addresses of the site remembered (XOR-MAPPED-ADDRESS) */
+#define ANA_DNS_MAX 65536       /* (client, name) pairs with a failed DNS answer remembered */
 
 struct ana_pair;
 struct ana_alloc;
@@ -103,16 +104,36 @@ struct ana_fsum {
     bool stun; /* carried any STUN */
 };
 
-/** A single unanswered SYN or STUN request: a block only if the capture went on long enough
- *  after it, which is known at finish. */
+/** SYNs or STUN requests of a flow that got nothing back: a block only if the capture went on
+ *  long enough after the first, which is known at finish. */
 struct ana_pending {
     const char *code;
     const char *host; /* interned */
     int rule;
     uint8_t proto;
     struct dis_ep src, dst;
-    uint64_t first_ns, flow_id;
+    uint64_t first_ns, last_ns, flow_id;
+    uint32_t n; /* SYNs or requests sent */
     uint32_t wait_ms;
+};
+
+/** Failed DNS answers for one name to one client (dns_failure: one verdict per pair). */
+struct ana_dnsf {
+    uint32_t next; /* hash chain: index + 1 in dis_ana.dnsf, 0 ends it */
+    struct dis_addr client;
+    const char *name; /* interned, lower case */
+    int rule;
+    uint8_t proto;
+    struct dis_ep cli, srv; /* of the first failure */
+    uint64_t first_ns, flow_id, last_fail_ns;
+    struct dis_addr last_fail_srv;
+    char why[160]; /* the first failure: "NXDOMAIN ..." or "sinkhole answer ..." */
+    uint32_t fails;
+    uint16_t qtype[2]; /* the first two query types that failed */
+    uint8_t n_qtype;
+    bool ok_after; /* a good answer came after the last failure, */
+    bool ok_same;  /* from the resolver that failed last */
+    struct dis_addr ok_srv;
 };
 
 /** The first TCP flow with a SYN-ACK to a distinct internet server: one sample of the
@@ -266,6 +287,9 @@ struct dis_ana {
     struct vec verdicts;        /* struct ana_verdict */
     struct vec pending;  /* struct ana_pending: single unanswered attempts, decided at finish */
     struct ana_aset nat; /* public addresses of local clients (XOR-MAPPED-ADDRESS) */
+    struct vec dnsf;     /* struct ana_dnsf, in order of the first failure */
+    uint32_t *dnsf_head; /* hash buckets: index + 1 in dnsf */
+    size_t dnsf_cap;
     uint64_t next_session_id;
 };
 

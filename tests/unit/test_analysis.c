@@ -1046,6 +1046,9 @@ static void turn_flow_end(struct fx *x, uint64_t id, uint64_t channeldata)
     assert_int_equal(feed_flow(x, &f), rule_idx(x, "sturn-eu"));
 }
 
+/* 486 Allocation Quota Reached, 508 Insufficient Capacity, 437 Allocation Mismatch: the
+ * server's limits or the client's state, not a firewall: suspected at most, the reason in the
+ * evidence. */
 static void turn_error_486(void **state)
 {
     struct fx *x = *state;
@@ -1053,8 +1056,11 @@ static void turn_error_486(void **state)
     turn_flow_end(x, TURN_FLOW, 0);
     finish(x);
     assert_int_equal(x->r->n_verd, 1);
-    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "turn_error", DIS_CONF_CONFIRMED, "sturn-eu", 17,
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "turn_error", DIS_CONF_SUSPECTED, "sturn-eu", 17,
                   CLI, 5000, SRV, 3478, STURN_EU, T0, TURN_FLOW);
+    assert_string_equal(x->r->verd[0].evidence,
+                        "TURN error 486 on method 0x003 (Allocation Quota Reached: the server's "
+                        "limit of allocations for this user, not a firewall block)");
     assert_int_equal(x->r->n_sess, 1);
     const struct dis_session_rec *s = &x->r->sess[0];
     assert_int_equal(s->kind, DIS_SESS_TURN);
@@ -1062,6 +1068,34 @@ static void turn_error_486(void **state)
     assert_int_equal(s->errors, 1);
     assert_int_equal(s->last_error, 486);
     assert_int_equal(s->relayed.addr.family, 0);
+}
+
+static void turn_error_508_437(void **state)
+{
+    struct fx *x = *state;
+    allocate(x, TURN_FLOW, 508);
+    turn_flow_end(x, TURN_FLOW, 0);
+    allocate(x, TURN_FLOW + 1, 437);
+    turn_flow_end(x, TURN_FLOW + 1, 0);
+    /* with an error a network can cause beside it, the flow's verdict is confirmed */
+    allocate(x, TURN_FLOW + 2, 0);
+    turn_peer_request(x, TURN_FLOW + 2, DIS_STUN_CREATEPERMISSION, 0x12, "203.0.113.50", 0, 0, 403);
+    turn_peer_request(x, TURN_FLOW + 2, DIS_STUN_REFRESH, 0x13, "203.0.113.50", 0, 0, 437);
+    turn_flow_end(x, TURN_FLOW + 2, 0);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 3);
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "turn_error", DIS_CONF_SUSPECTED, "sturn-eu", 17,
+                  CLI, 5000, SRV, 3478, STURN_EU, T0, TURN_FLOW);
+    assert_non_null(strstr(x->r->verd[0].evidence, "TURN error 508 on method 0x003 (Insufficient "
+                                                   "Capacity"));
+    check_verdict(&x->r->verd[1], DIS_VK_BLOCKED, "turn_error", DIS_CONF_SUSPECTED, "sturn-eu", 17,
+                  CLI, 5000, SRV, 3478, STURN_EU, T0, TURN_FLOW + 1);
+    assert_non_null(strstr(x->r->verd[1].evidence, "TURN error 437 on method 0x003 (Allocation "
+                                                   "Mismatch"));
+    check_verdict(&x->r->verd[2], DIS_VK_BLOCKED, "turn_error", DIS_CONF_CONFIRMED, "sturn-eu", 17,
+                  CLI, 5000, SRV, 3478, STURN_EU, T0, TURN_FLOW + 2);
+    assert_non_null(strstr(x->r->verd[2].evidence, "TURN error 403 on method 0x008; TURN error "
+                                                   "437 on method 0x004"));
 }
 
 static void turn_401_challenge(void **state)
@@ -1583,9 +1617,9 @@ static void bounds_counted(void **state)
     o.max_hosts = 3;
     o.max_verdicts = 2;
     o.max_flows = 1;
-    o.max_pending = 1;
+    o.max_pending = 3;
     remake(x, NULL, &o);
-    /* five blocked flows to a profile host from five clients: 2 verdicts kept */
+    /* five blocked flows to a profile host from five clients: 3 judged, 2 verdicts kept */
     char cli[32];
     for (int i = 0; i < 5; i++) {
         snprintf(cli, sizeof(cli), "10.0.0.%d", 50 + i);
@@ -1596,7 +1630,7 @@ static void bounds_counted(void **state)
         set_pkts(&f, 3, 0);
         feed_flow(x, &f);
     }
-    /* two single SYNs: one is judged */
+    /* two single SYNs: not judged */
     for (int i = 0; i < 2; i++) {
         struct dis_flow_rec f = tcp443(510 + (uint64_t)i, (uint16_t)(40010 + i), "192.0.2.10",
                                        BLOB_GENERAL, DIS_CS_S0, 1, 0);
@@ -1613,10 +1647,10 @@ static void bounds_counted(void **state)
     dis_ana_get_stats(x->a, &st);
     assert_int_equal(st.hosts, 3);
     assert_true(st.hosts_dropped >= 4);
-    assert_int_equal(st.verdicts_dropped, 4); /* 3 + 1 judged at finish */
+    assert_int_equal(st.verdicts_dropped, 1);
     assert_int_equal(st.flows, 1);
     assert_int_equal(st.flows_dropped, 1);
-    assert_int_equal(st.pending_dropped, 1);
+    assert_int_equal(st.pending_dropped, 4);
 }
 
 /* The far end of a flow that matters to no rule (a scan's target) gets no host entry; the
@@ -1667,6 +1701,200 @@ static void tls13_baseline_per_server(void **state)
                   "10.0.0.5", 50102, "198.51.100.40", 443, CLOUD, T0 + 102 * SEC, 102);
     assert_non_null(strstr(x->r->verd[0].evidence, "0 hop(s) away, the other 3 internet servers "
                                                    "of the capture a median 1.0"));
+}
+
+/* ------------------------------------------------------------------ 13. waits, margins */
+
+/* Two ICE checks, two STUN requests, two SYNs, all in the last 100 ms of the capture: in
+ * flight, however many; once the capture went on for the wait after the first, confirmed. */
+static void wait_after_first_request(void **state)
+{
+    struct fx *x = *state;
+    uint64_t end = T0 + 10 * SEC;
+    relayed_base(x);
+    ice_check(x, 170, end - 100 * MS, CLI, 5001, SRV, 55000, "aaaa:bbbb", 0x41, false, false, 0);
+    ice_check(x, 170, end - 50 * MS, CLI, 5001, SRV, 55000, "aaaa:bbbb", 0x42, false, false, 0);
+    struct dis_flow_rec f = flow(170, 17, CLI, 5001, SRV, 55000, end - 100 * MS, end - 50 * MS);
+    snprintf(f.host, sizeof(f.host), "%s", STURN_EU);
+    set_pkts(&f, 2, 0);
+    assert_int_equal(feed_flow(x, &f), rule_idx(x, "relay"));
+    struct dis_stun_msg *m = calloc(1, sizeof(*m));
+    assert_non_null(m);
+    for (int i = 0; i < 2; i++) {
+        stun(m, DIS_STUN_BINDING, DIS_STUN_REQUEST, (uint8_t)(0x60 + i));
+        ev_stun(x, 171, end - 100 * MS + (uint64_t)i * 50 * MS, CLI, 40002, "192.0.2.20", 3478, m);
+    }
+    free(m);
+    struct dis_flow_rec g =
+        flow(171, 17, CLI, 40002, "192.0.2.20", 3478, end - 100 * MS, end - 50 * MS);
+    snprintf(g.host, sizeof(g.host), "%s", STURN_EU);
+    set_pkts(&g, 2, 0);
+    assert_int_equal(feed_flow(x, &g), rule_idx(x, "sturn-eu"));
+    struct dis_flow_rec h = tcp443(172, 50172, "192.0.2.10", BLOB_GENERAL, DIS_CS_S0, 2, 0);
+    h.first_ns = end - 100 * MS;
+    h.last_ns = end - 50 * MS;
+    feed_flow(x, &h);
+    dis_ana_time(x->a, end);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 0);
+
+    /* the capture went on */
+    memset(x->r, 0, sizeof(*x->r));
+    dis_ana_time(x->a, end + 3 * SEC);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 3);
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "udp_no_answer", DIS_CONF_CONFIRMED, "sturn-eu",
+                  17, CLI, 40002, "192.0.2.20", 3478, STURN_EU, end - 100 * MS, 171);
+    assert_string_equal(x->r->verd[0].evidence,
+                        "2 STUN/TURN requests over 0.1 s, none answered in the 3.1 s the capture "
+                        "went on after the first");
+    check_verdict(&x->r->verd[1], DIS_VK_BLOCKED, "tcp_no_answer", DIS_CONF_CONFIRMED,
+                  "blob-general", 6, CLI, 50172, "192.0.2.10", 443, BLOB_GENERAL, end - 100 * MS,
+                  172);
+    check_verdict(&x->r->verd[2], DIS_VK_BLOCKED, "udp_no_answer", DIS_CONF_CONFIRMED, "relay", 17,
+                  CLI, 5001, SRV, 55000, STURN_EU, end - 100 * MS, 170);
+}
+
+/* The capture lost the ServerHello of a long flow (caught late, dropped): the server sent
+ * data, then closed. Not an SNI filter. */
+static void tcp_reset_after_hello_server_data(void **state)
+{
+    struct fx *x = *state;
+    struct dis_tls_summary t = tls_summary();
+    t.has_client_hello = true;
+    t.client_hellos = 1;
+    t.client_hello_ns = T0 + 2 * MS;
+    t.sni = BLOB_MODULES;
+    t.client_version = 0x0303;
+    t.client_max_version = 0x0304;
+    ev_tls(x, 27, "10.0.0.5", 50016, "192.0.2.13", 443, &t);
+    struct dis_flow_rec f = tcp443(27, 50016, "192.0.2.13", BLOB_MODULES, DIS_CS_RSTR, 30, 400);
+    snprintf(f.history, sizeof(f.history), "ShADdf");
+    f.payload[DIS_DIR_ORIG] = 2000;
+    f.payload[DIS_DIR_RESP] = 500000;
+    f.rtt_ns = 1 * MS;
+    assert_int_equal(feed_flow(x, &f), rule_idx(x, "blob-modules"));
+    finish(x);
+    assert_int_equal(x->r->n_verd, 0);
+}
+
+/* ttl_anomaly needs a margin: 1 hop nearer than servers 15 hops away is the spread of the
+ * internet's routes, not a box in between; 2 hops nearer is. */
+static void tls13_ttl_margin(void **state)
+{
+    struct fx *x = *state;
+    static const char *const addr[] = {"192.0.2.31", "192.0.2.32", "198.51.100.33"};
+    for (int i = 0; i < 3; i++) /* TTL 113: 15 hops from an initial 128 */
+        tls13_flow(x, (uint64_t)(81 + i), (uint16_t)(50081 + i), addr[i], "www.example.org", 113,
+                   (int64_t)(1 * MS), 2 * MS);
+    tls13_flow(x, 85, 50085, "198.51.100.40", CLOUD, 114, (int64_t)(1 * MS), 2 * MS); /* 14 */
+    finish(x);
+    assert_int_equal(x->r->n_verd, 0);
+    memset(x->r, 0, sizeof(*x->r));
+    tls13_flow(x, 86, 50086, "198.51.100.41", CLOUD, 115, (int64_t)(1 * MS), 2 * MS); /* 13 */
+    finish(x);
+    assert_int_equal(x->r->n_verd, 1);
+    check_verdict(&x->r->verd[0], DIS_VK_INSPECTED, "ttl_anomaly", DIS_CONF_SUSPECTED, "cloud", 6,
+                  "10.0.0.5", 50086, "198.51.100.41", 443, CLOUD, T0 + 86 * SEC, 86);
+    assert_non_null(strstr(x->r->verd[0].evidence, "13 hop(s) away, the other 4 internet servers "
+                                                   "of the capture a median 15.0"));
+}
+
+/* A median between two hop counts (15.5) is no reason either: 15 hops is not nearer. */
+static void tls13_ttl_half_hop(void **state)
+{
+    struct fx *x = *state;
+    static const char *const addr[] = {"192.0.2.31", "192.0.2.32", "198.51.100.33",
+                                       "198.51.100.34"};
+    static const uint8_t ttl[] = {113, 112, 113, 112}; /* 15, 16, 15, 16 */
+    for (int i = 0; i < 4; i++)
+        tls13_flow(x, (uint64_t)(81 + i), (uint16_t)(50081 + i), addr[i], "www.example.org", ttl[i],
+                   (int64_t)(1 * MS), 2 * MS);
+    tls13_flow(x, 86, 50086, "198.51.100.41", CLOUD, 113, (int64_t)(1 * MS), 2 * MS);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 0);
+}
+
+/* ------------------------------------------------------------------ 14. DNS, once per name */
+
+/* @p m from the resolver @p server to 10.0.0.5:53000. */
+static void ev_dns_from(struct fx *x, uint64_t flow_id, uint64_t ts, const struct dis_dns_msg *m,
+                        const char *server)
+{
+    struct dis_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = DIS_EV_DNS;
+    ev.flow_id = flow_id;
+    ev.ts_ns = ts;
+    ev.transport = 17;
+    ev.src = ip(server);
+    ev.sport = 53;
+    ev.dst = ip("10.0.0.5");
+    ev.dport = 53000;
+    ev.u.dns = m;
+    assert_int_equal(dis_ana_event(x->a, &ev), 0);
+}
+
+/* A and AAAA both NXDOMAIN, and asked again: one verdict for the client and the name. */
+static void dns_failure_once_per_name(void **state)
+{
+    struct fx *x = *state;
+    struct dis_dns_msg *m = dns_resp(BLOB_MODULES, DIS_DNS_RCODE_NXDOMAIN);
+    ev_dns(x, 51, T0 + 1 * MS, m);
+    m->qtype = DIS_DNS_T_AAAA;
+    ev_dns(x, 52, T0 + 2 * MS, m);
+    ev_dns(x, 53, T0 + 3 * SEC, m);
+    /* the name in other letters (0x20 randomisation) is the same name */
+    snprintf(m->qname, sizeof(m->qname), "SensoEUStorage.blob.core.windows.net");
+    ev_dns(x, 54, T0 + 4 * SEC, m);
+    free(m);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 1);
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "dns_failure", DIS_CONF_CONFIRMED, "blob-modules",
+                  17, "10.0.0.5", 53000, "192.0.2.53", 53, BLOB_MODULES, T0 + 1 * MS, 51);
+    assert_string_equal(x->r->verd[0].evidence,
+                        "NXDOMAIN for " BLOB_MODULES " (qtype 1) from the resolver; 4 failed "
+                        "answers (qtype 1, 28); the product cannot reach " BLOB_MODULES
+                        " (rule blob-modules)");
+    const struct dis_host_rec *c = find_host(x->r, "10.0.0.5");
+    assert_non_null(c);
+    assert_int_equal(c->verdicts, 1);
+}
+
+/* A later good answer from the same resolver: the failure passed, no verdict. From another
+ * resolver only: suspected. A failure after a good answer: confirmed (the last word). */
+static void dns_failure_then_answer(void **state)
+{
+    struct fx *x = *state;
+    struct dis_dns_msg *bad = dns_resp(BLOB_MODULES, DIS_DNS_RCODE_SERVFAIL);
+    struct dis_dns_msg *good = dns_resp(BLOB_MODULES, DIS_DNS_RCODE_NOERROR);
+    dns_add_a(good, "192.0.2.40");
+    ev_dns(x, 51, T0 + 1 * MS, bad);
+    ev_dns(x, 52, T0 + 2 * SEC, good);
+
+    snprintf(bad->qname, sizeof(bad->qname), "%s", BLOB_LOGS);
+    snprintf(good->qname, sizeof(good->qname), "%s", BLOB_LOGS);
+    ev_dns(x, 53, T0 + 3 * SEC, bad);
+    ev_dns_from(x, 54, T0 + 4 * SEC, good, "192.0.2.54");
+
+    snprintf(bad->qname, sizeof(bad->qname), "%s", BLOB_GENERAL);
+    snprintf(good->qname, sizeof(good->qname), "%s", BLOB_GENERAL);
+    ev_dns(x, 55, T0 + 5 * SEC, good);
+    ev_dns(x, 56, T0 + 6 * SEC, bad);
+    /* a good answer for the name to the same client, but no address (NODATA): nothing */
+    struct dis_dns_msg *nodata = dns_resp(BLOB_GENERAL, DIS_DNS_RCODE_NOERROR);
+    ev_dns(x, 57, T0 + 7 * SEC, nodata);
+    free(bad);
+    free(good);
+    free(nodata);
+    finish(x);
+    assert_int_equal(x->r->n_verd, 2);
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "dns_failure", DIS_CONF_SUSPECTED, "blob-logs",
+                  17, "10.0.0.5", 53000, "192.0.2.53", 53, BLOB_LOGS, T0 + 3 * SEC, 53);
+    assert_non_null(strstr(x->r->verd[0].evidence, "later answered by the resolver 192.0.2.54, "
+                                                   "not by 192.0.2.53"));
+    check_verdict(&x->r->verd[1], DIS_VK_BLOCKED, "dns_failure", DIS_CONF_CONFIRMED, "blob-general",
+                  17, "10.0.0.5", 53000, "192.0.2.53", 53, BLOB_GENERAL, T0 + 6 * SEC, 56);
 }
 
 /* ------------------------------------------------------------------ 11. broadcast, direct */
@@ -1873,6 +2101,7 @@ int main(void)
         T(tls13_normal),
         T(tls13_no_baseline),
         T(turn_error_486),
+        T(turn_error_508_437),
         T(turn_401_challenge),
         T(turn_403_private_peer),
         T(turn_403_public_peer),
@@ -1897,6 +2126,12 @@ int main(void)
         T(bounds_counted),
         T(scan_no_hosts),
         T(tls13_baseline_per_server),
+        T(wait_after_first_request),
+        T(tcp_reset_after_hello_server_data),
+        T(tls13_ttl_margin),
+        T(tls13_ttl_half_hop),
+        T(dns_failure_once_per_name),
+        T(dns_failure_then_answer),
         T(broadcast_blocked),
         T(broadcast_established),
         T(direct_method1),

@@ -135,14 +135,15 @@ struct dis_ana_sink {
 
 /** Named thresholds (defaults in brackets; see docs/verdicts.md). */
 struct dis_ana_opts {
-    /** tcp_no_answer: a single unanswered SYN counts only when the capture went on this long
-     *  after it (a SYN that the capture cut off is in flight, not blocked) [3000 ms]. A SYN
-     *  sent again (retransmitted) with nothing back is confirmed at once. */
+    /** tcp_no_answer: unanswered SYNs count only when the capture went on this long after the
+     *  first (SYNs that the capture cut off are in flight, not blocked) [3000 ms]: then one
+     *  SYN is a suspected block, min_retries SYNs a confirmed one. */
     uint32_t syn_wait_ms;
     /** udp_no_answer: likewise for STUN/TURN requests to the profile's servers and for ICE
      *  connectivity checks [3000 ms]. */
     uint32_t udp_wait_ms;
-    /** Requests (SYNs, STUN requests) without answer that confirm a block [2]. */
+    /** Requests (SYNs, STUN requests) without answer that confirm a block, once the wait
+     *  after the first has passed [2]. */
     uint32_t min_retries;
     /** rtt_anomaly: a TLS flow's (ClientHello -> ServerHello) / (SYN -> SYN-ACK) ratio must be
      *  at least this many times the median ratio of the capture's other internet TLS flows
@@ -151,6 +152,10 @@ struct dis_ana_opts {
     /** ttl_anomaly and rtt_anomaly: other internet servers (distinct addresses) needed for a
      *  baseline [2]. */
     uint32_t baseline_min;
+    /** ttl_anomaly: hops the server must be nearer than the median of the others [2]. An
+     *  answer that crossed no router at all (0 hops) counts against any median of 1 or more:
+     *  no internet server is on the capture point's own network. */
+    uint32_t ttl_margin;
     uint32_t max_sessions; /**< ICE sessions and TURN allocations held [100000] */
     uint32_t max_pairs;    /**< candidate pairs per ICE session [64] */
     /* Memory bounds (docs/verdicts.md "Limits"): what does not fit is counted in
@@ -181,6 +186,8 @@ struct dis_ana_stats {
     uint64_t verdicts_dropped; /**< verdicts not kept (max_verdicts) */
     uint64_t nat_dropped;      /**< public addresses of the site not remembered (4096 kept) */
     uint64_t peers_dropped;    /**< TURN peers and channels beyond what an allocation keeps */
+    uint64_t dns_dropped;      /**< failed DNS answers of (client, name) pairs not remembered
+                                    (65536 kept) */
 };
 
 /** The analyzer's counters (@p st is filled). A caller that reports on a capture should warn
