@@ -576,6 +576,7 @@ void dis_ana_free(struct dis_ana *a)
     free(a->dnsf.p);
     free(a->dnsf_head);
     ana__aset_free(&a->nat);
+    ana__aset_free(&a->turn_servers);
     free(a);
 }
 
@@ -935,7 +936,7 @@ int dis_ana_event(struct dis_ana *a, const struct dis_event *ev)
             const struct dis_stun_msg *m = ev->u.stun;
             if (m->cls == DIS_STUN_REQUEST) {
                 f->req[s]++;
-                if (m->has_username && memchr(m->username, ':', m->username_len))
+                if (ana__ice_check(a, f, ev) != ANA_NOT_CHECK)
                     f->ice_req[s]++;
                 if (f->first_req_ns == 0)
                     f->first_req_ns = ev->ts_ns;

@@ -21,8 +21,6 @@
 
 #include "ana_int.h"
 
-#define ANA_METHOD_GOOG_PING 0x080 /* libwebrtc's GOOG-PING replaces later Binding checks */
-
 static uint64_t str_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
@@ -248,6 +246,9 @@ static struct ana_alloc *alloc_new(struct dis_ana *a, struct ana_flow *f,
     al->first_ns = ev->ts_ns;
     alloc_link(a, al);
     f->alloc = al;
+    bool created;
+    if (!ana__aset_put(a, &a->turn_servers, &al->server.addr, &created))
+        return NULL;
     return al;
 }
 
@@ -396,6 +397,82 @@ static int stun_request(struct dis_ana *a, struct ana_flow *f, const struct dis_
     return 0;
 }
 
+/* A TURN REST credential (draft-uberti-behave-turn-rest-00 §2.2): "expiry:user", the expiry a
+ * UNIX time. ICE ufrags are random ice-chars, 4 to 8 of them in the agents seen (libwebrtc,
+ * Firefox, Pion): never nine digits. */
+static bool rest_username(const struct dis_stun_msg *m)
+{
+    const char *c = memchr(m->username, ':', m->username_len);
+    size_t n = c ? (size_t)(c - m->username) : 0;
+    if (n < 9)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (m->username[i] < '0' || m->username[i] > '9')
+            return false;
+    return true;
+}
+
+/*
+ * An ICE connectivity check (RFC 8445 §7.2.2) is a Binding request whose USERNAME is
+ * "ufragA:ufragB". Not one:
+ *  - TURN requests (Allocate, Refresh, CreatePermission, ChannelBind) and indications, whatever
+ *    their USERNAME: with TURN REST credentials it has a ':' too;
+ *  - a Binding with a REST credential to a STUN/TURN port (3478, 5349, or an address that was
+ *    sent an Allocate), or without the PRIORITY every check carries (§7.1.1).
+ * A Binding with ICE's attributes to a server's 3478 is a check: ICE-lite media servers listen
+ * there (Meta's "EDGERAY" relays take Allocates and checks on one 5-tuple).
+ * GOOG-PING (libwebrtc, method 0x080, no USERNAME) stands for a Binding check on a pair that
+ * earlier checks made: a check when the flow has one.
+ */
+enum ana_check ana__ice_check(const struct dis_ana *a, const struct ana_flow *f,
+                              const struct dis_event *ev)
+{
+    const struct dis_stun_msg *m = ev->u.stun;
+    if (m->classic || m->txid_len != 12 || m->cls != DIS_STUN_REQUEST)
+        return ANA_NOT_CHECK;
+    if (m->method == DIS_STUN_GOOG_PING)
+        return (ev->inner ? f->last_rpair : f->last_pair) ? ANA_CHECK_PING : ANA_NOT_CHECK;
+    if (m->method != DIS_STUN_BINDING || !m->has_username ||
+        !memchr(m->username, ':', m->username_len))
+        return ANA_NOT_CHECK;
+    if (!ev->inner) {
+        bool server_port = ev->dport == 3478 || ev->dport == 5349 ||
+                           ana__aset_find(&a->turn_servers, &ev->dst) != NULL;
+        if (rest_username(m) && (server_port || !m->has_priority))
+            return ANA_NOT_CHECK;
+    }
+    return ANA_CHECK;
+}
+
+/* One more request on pair @p p (a check or a GOOG-PING); its response is matched by txid. */
+static int pair_request(struct dis_ana *a, struct ana_flow *f, const struct dis_event *ev,
+                        struct ana_pair *p, const struct ana_alloc *al)
+{
+    const struct dis_stun_msg *m = ev->u.stun;
+    struct dis_ep src = {ev->src, ev->sport};
+    p->requests++;
+    bool from_a = ev->inner ? ana__ep_eq(&src, &al->client) : ana__ep_eq(&src, &p->a);
+    if (from_a)
+        p->req_from_a++;
+    else
+        p->req_from_b++;
+    if (p->first_ns == 0)
+        p->first_ns = ev->ts_ns;
+    p->last_ns = ev->ts_ns;
+    if (p->sess->last_ns < ev->ts_ns)
+        p->sess->last_ns = ev->ts_ns;
+    struct ana_tx *t = tx_add(a, f, m, ev->ts_ns);
+    if (!t)
+        return -1;
+    t->pair = p;
+    t->use_candidate = m->use_candidate;
+    if (ev->inner)
+        f->last_rpair = p;
+    else
+        f->last_pair = p;
+    return 0;
+}
+
 int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event *ev)
 {
     const struct dis_stun_msg *m = ev->u.stun;
@@ -421,10 +498,15 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
         }
     }
 
-    bool ice_check = (m->method == DIS_STUN_BINDING || m->method == ANA_METHOD_GOOG_PING) &&
-                     m->cls == DIS_STUN_REQUEST && m->has_username &&
-                     memchr(m->username, ':', m->username_len) != NULL;
-    if (ice_check) {
+    enum ana_check kind = ana__ice_check(a, f, ev);
+    if (kind == ANA_CHECK_PING) {
+        /* GOOG-PING: the flow's pair (relayed: the one with this peer). */
+        struct ana_pair *p = ev->inner ? f->last_rpair : f->last_pair;
+        if (ev->inner && (!al || !ana__ep_eq(&p->b, &peer)))
+            return 0;
+        return pair_request(a, f, ev, p, al);
+    }
+    if (kind == ANA_CHECK) {
         char key[DIS_UFRAGS_LEN];
         ufrag_key(m, key);
         struct ana_ice *s = ice_get(a, key);
@@ -432,7 +514,6 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
             return a->oom ? -1 : 0;
         if (s->first_ns == 0)
             s->first_ns = ev->ts_ns;
-        s->last_ns = ev->ts_ns;
         struct ana_pair *p;
         if (ev->inner) {
             if (!al)
@@ -444,23 +525,11 @@ int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event 
         } else {
             p = pair_get(a, s, ev->flow_id, false, &src, &dst, ev->transport);
         }
-        if (!p)
+        if (!p) {
+            s->last_ns = ev->ts_ns;
             return a->oom ? -1 : 0;
-        p->requests++;
-        bool from_a = ev->inner ? ana__ep_eq(&src, &al->client) : ana__ep_eq(&src, &p->a);
-        if (from_a)
-            p->req_from_a++;
-        else
-            p->req_from_b++;
-        if (p->first_ns == 0)
-            p->first_ns = ev->ts_ns;
-        p->last_ns = ev->ts_ns;
-        struct ana_tx *t = tx_add(a, f, m, ev->ts_ns);
-        if (!t)
-            return -1;
-        t->pair = p;
-        t->use_candidate = m->use_candidate;
-        return 0;
+        }
+        return pair_request(a, f, ev, p, al);
     }
 
     if (m->cls == DIS_STUN_REQUEST)
@@ -722,6 +791,22 @@ static void pair_ends(const struct dis_ana *a, const struct ana_pair *p, struct 
     }
 }
 
+/* In a private range (RFC 1918, RFC 6598, RFC 4193, link-local, loopback), so behind a NAT to
+ * reach the internet; a school's global IPv6 (or public IPv4) address set as local is not. */
+static bool private_addr(const struct dis_addr *x)
+{
+    const uint8_t *b = x->b;
+    if (x->family == 4)
+        return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+               (b[0] == 100 && (b[1] & 0xc0) == 64) || (b[0] == 169 && b[1] == 254) || b[0] == 127;
+    if (x->family == 6) {
+        static const uint8_t loop[16] = {[15] = 1};
+        return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||
+               memcmp(b, loop, 16) == 0;
+    }
+    return false;
+}
+
 enum unans_kind { UN_PRIVATE, UN_HAIRPIN, UN_RELAY, UN_PUBLIC };
 
 struct unans {
@@ -928,7 +1013,10 @@ static void explain(struct dis_ana *a, const struct fin *x, struct ana_ice *s,
             ana__ep_str(&rec->sel_remote, r, sizeof(r)));
     } else {
         cat(ex, len, "method 2 (%s): %s <-> %s, %u of %u checks answered%s",
-            rec->sub == DIS_SUB_HOST ? "host, on the local network" : "srflx, across NAT",
+            rec->sub == DIS_SUB_HOST             ? "host, on the local network"
+            : private_addr(&rec->sel_local.addr) ? "srflx, across NAT"
+                                                 : "srflx, across the site's edge without NAT: the "
+                                                   "local address is public",
             ana__ep_str(&rec->sel_local, l, sizeof(l)), ana__ep_str(&rec->sel_remote, r, sizeof(r)),
             sel->successes, sel->requests, sel->nominated ? ", nominated" : "");
     }
@@ -996,11 +1084,35 @@ static int emit_pairs(struct dis_ana *a, struct ana_ice *s)
 static void mark_host(struct dis_ana *a, const struct dis_addr *x, uint8_t method)
 {
     struct ana_host *h = ana__host(a, x, false);
-    if (!h)
-        return;
-    h->peers++;
-    if (method)
+    if (h && method)
         h->methods |= (uint8_t)(1u << method);
+}
+
+/* Who had an ICE session with whom: host, then peer. */
+struct edge {
+    struct dis_addr host, peer;
+};
+
+static int cmp_edge(const void *x, const void *y)
+{
+    const struct edge *p = x, *q = y;
+    int c = dis_addr_cmp(&p->host, &q->host);
+    return c ? c : dis_addr_cmp(&p->peer, &q->peer);
+}
+
+/* Each host's number of distinct ICE peers (the console's role: it talks to many hosts; a
+ * client that restarts ICE with its console many times still has one peer). Sessions whose
+ * peer is not known (TURN over TLS, encrypted) count none. */
+static void count_peers(struct dis_ana *a, struct edge *e, size_t n)
+{
+    qsort(e, n, sizeof(*e), cmp_edge);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && cmp_edge(&e[i - 1], &e[i]) == 0)
+            continue;
+        struct ana_host *h = ana__host(a, &e[i].host, false);
+        if (h)
+            h->peers++;
+    }
 }
 
 /* The first kept TURN-over-TLS candidate flow of @p client (index in x->tls_cand), or
@@ -1073,7 +1185,11 @@ static struct ana_alloc *infer_tls_relay(struct dis_ana *a, const struct fin *x,
 static int ice_sessions(struct dis_ana *a, struct fin *x)
 {
     struct unans *u = calloc(a->o.max_pairs * 2 + 1, sizeof(*u));
-    if (!u) {
+    struct edge *e = calloc(2 * a->ice_n + 1, sizeof(*e));
+    size_t n_e = 0;
+    if (!u || !e) {
+        free(u);
+        free(e);
         ana_oom(a);
         return -1;
     }
@@ -1141,6 +1257,10 @@ static int ice_sessions(struct dis_ana *a, struct fin *x)
         if (rec.has_selected) {
             mark_host(a, &rec.client, s->method);
             mark_host(a, &rec.peer, s->method);
+            if (rec.client.family && rec.peer.family) {
+                e[n_e++] = (struct edge){rec.client, rec.peer};
+                e[n_e++] = (struct edge){rec.peer, rec.client};
+            }
         }
         size_t n = unanswered(a, x, s, u, a->o.max_pairs * 2);
         explain(a, x, s, u, n, &rec);
@@ -1149,7 +1269,9 @@ static int ice_sessions(struct dis_ana *a, struct fin *x)
         if (rc == 0)
             rc = emit_pairs(a, s);
     }
+    count_peers(a, e, n_e);
     free(u);
+    free(e);
     return rc;
 }
 

@@ -52,13 +52,15 @@ struct ana_flow {
     struct dis_ep side0;
     /* STUN, outer messages */
     uint32_t req[2], resp[2]; /* requests and responses sent by each side */
-    uint32_t ice_req[2];      /* of req: ICE checks (USERNAME a:b) */
+    uint32_t ice_req[2];      /* of req: ICE checks (ana__ice_check) */
     uint64_t first_req_ns, last_req_ns;
     uint32_t relayed_msgs; /* inner STUN/ChannelData seen: a relay in use */
     struct ana_tx *tx;     /* ANA_TXIDS of them, allocated at the flow's first STUN message */
     uint32_t tx_next;
-    struct ana_alloc *alloc; /* a TURN allocation made on this flow */
-    struct dis_ep ind_peer;  /* peer of the last Send/Data indication (for its inner msg) */
+    struct ana_alloc *alloc;     /* a TURN allocation made on this flow */
+    struct dis_ep ind_peer;      /* peer of the last Send/Data indication (for its inner msg) */
+    struct ana_pair *last_pair;  /* pair of the last ICE check on the flow (for GOOG-PING) */
+    struct ana_pair *last_rpair; /* pair of the last ICE check relayed inside it */
     uint16_t turn_err_code[ANA_ERRS];
     uint16_t turn_err_method[ANA_ERRS];
     uint8_t n_turn_err;
@@ -287,8 +289,9 @@ struct dis_ana {
     struct vec verdicts;        /* struct ana_verdict */
     struct vec pending;  /* struct ana_pending: single unanswered attempts, decided at finish */
     struct ana_aset nat; /* public addresses of local clients (XOR-MAPPED-ADDRESS) */
-    struct vec dnsf;     /* struct ana_dnsf, in order of the first failure */
-    uint32_t *dnsf_head; /* hash buckets: index + 1 in dnsf */
+    struct ana_aset turn_servers; /* addresses that were sent an Allocate */
+    struct vec dnsf;              /* struct ana_dnsf, in order of the first failure */
+    uint32_t *dnsf_head;          /* hash buckets: index + 1 in dnsf */
     size_t dnsf_cap;
     uint64_t next_session_id;
 };
@@ -314,6 +317,15 @@ struct ana_aslot *ana__aset_put(struct dis_ana *a, struct ana_aset *s, const str
 void ana__aset_free(struct ana_aset *s);
 
 /* ana_ice.c */
+enum ana_check {
+    ANA_NOT_CHECK = 0,
+    ANA_CHECK,      /* a Binding request with the session's ufrags */
+    ANA_CHECK_PING, /* libwebrtc's GOOG-PING: a check on the flow's last candidate pair */
+};
+/** Is this STUN message an ICE connectivity check? The one predicate for ana.c (a flow carries
+ *  ICE) and ana_ice.c (sessions and pairs). */
+enum ana_check ana__ice_check(const struct dis_ana *a, const struct ana_flow *f,
+                              const struct dis_event *ev);
 int ana__ice_stun(struct dis_ana *a, struct ana_flow *f, const struct dis_event *ev);
 int ana__ice_finish(struct dis_ana *a);
 void ana__ice_free(struct dis_ana *a);

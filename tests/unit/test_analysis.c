@@ -1897,6 +1897,220 @@ static void dns_failure_then_answer(void **state)
                   17, "10.0.0.5", 53000, "192.0.2.53", 53, BLOB_GENERAL, T0 + 6 * SEC, 56);
 }
 
+/* ------------------------------------------------------------------ 15. what is an ICE check */
+
+/* @p n requests of @p method with USERNAME @p user from 10.0.0.5:@p sport to the STUN server
+ * 192.0.2.20:@p dport on flow @p id, 500 ms apart, answered when @p answered; the flow ends. */
+static void turn_requests(struct fx *x, uint64_t id, uint16_t sport, uint16_t dport,
+                          uint16_t method, const char *user, bool priority, int n, bool answered)
+{
+    struct dis_stun_msg *m = calloc(1, sizeof(*m));
+    assert_non_null(m);
+    for (int i = 0; i < n; i++) {
+        stun(m, method, DIS_STUN_REQUEST, (uint8_t)(0x90 + i));
+        m->has_username = true;
+        m->username_len = (uint16_t)strlen(user);
+        snprintf(m->username, sizeof(m->username), "%s", user);
+        m->has_priority = priority;
+        ev_stun(x, id, T0 + (uint64_t)i * 500 * MS, CLI, sport, "192.0.2.20", dport, m);
+        if (answered) {
+            stun(m, method, DIS_STUN_SUCCESS, (uint8_t)(0x90 + i));
+            m->n_xor_mapped = 1;
+            stun_set_addr(&m->xor_mapped[0], "203.0.113.11", sport, DIS_STUN_A_XOR_MAPPED_ADDRESS);
+            ev_stun(x, id, T0 + (uint64_t)i * 500 * MS + 20 * MS, "192.0.2.20", dport, CLI, sport,
+                    m);
+        }
+    }
+    free(m);
+    struct dis_flow_rec f = flow(id, 17, CLI, sport, "192.0.2.20", dport, T0, T0 + 5 * SEC);
+    snprintf(f.host, sizeof(f.host), "%s", STURN_EU);
+    set_pkts(&f, (uint64_t)n, answered ? (uint64_t)n : 0);
+    feed_flow(x, &f);
+}
+
+/* TURN REST credentials ("expiry:user") have a ':' as ICE usernames do: Allocates with them
+ * are no ICE checks (a blocked TURN server is a udp_no_answer, not an ICE flow), nor is a
+ * Binding with one to the server's port, or without ICE's PRIORITY. */
+static void turn_rest_username_not_ice(void **state)
+{
+    struct fx *x = *state;
+    turn_requests(x, 180, 40010, 3478, DIS_STUN_ALLOCATE, "1700000000:student", false, 3, false);
+    turn_requests(x, 181, 40011, 3478, DIS_STUN_BINDING, "1700000000:student", true, 2, true);
+    turn_requests(x, 182, 40012, 443, DIS_STUN_BINDING, "1700000000:student", false, 2, true);
+    turn_requests(x, 183, 40013, 3478, DIS_STUN_REFRESH, "1700000000:student", false, 1, true);
+    finish(x);
+    /* no ICE session; the Allocate and Refresh flows are TURN allocations */
+    for (size_t i = 0; i < x->r->n_sess; i++)
+        assert_int_equal(x->r->sess[i].kind, DIS_SESS_TURN);
+    assert_int_equal(x->r->n_pairs, 0);
+    assert_int_equal(x->r->n_verd, 1);
+    check_verdict(&x->r->verd[0], DIS_VK_BLOCKED, "udp_no_answer", DIS_CONF_CONFIRMED, "sturn-eu",
+                  17, CLI, 40010, "192.0.2.20", 3478, STURN_EU, T0, 180);
+    assert_string_equal(x->r->verd[0].evidence,
+                        "3 STUN/TURN requests over 1.0 s, none answered in the 5.0 s the capture "
+                        "went on after the first");
+}
+
+/* A Binding with ufrags and PRIORITY from a local host to a peer's port is a check, also when
+ * the peer's ufrag is all digits but short (Firefox: 8 hex digits). */
+static void ice_numeric_ufrag_is_check(void **state)
+{
+    struct fx *x = *state;
+    ice_check(x, 184, T0, CLI, 5000, "203.0.113.50", 7000, "12345678:abcd", 0x01, true, true,
+              30 * MS);
+    udp_flow_end(x, 184, CLI, 5000, "203.0.113.50", 7000, T0, 100, 90, NULL);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 1);
+    check_session(&x->r->sess[0], 1, DIS_SESS_ICE, 2, DIS_SUB_SRFLX, 17);
+}
+
+/* A GOOG-PING (libwebrtc, method 0x080, no USERNAME) request, and its answer when @p answered,
+ * from @p src to @p dst on flow @p id. */
+static void goog_ping(struct fx *x, uint64_t id, uint64_t ts, const char *src, uint16_t sp,
+                      const char *dst, uint16_t dp, uint8_t tx, bool answered, bool inner,
+                      uint16_t channel)
+{
+    struct dis_stun_msg *m = calloc(1, sizeof(*m));
+    assert_non_null(m);
+    stun(m, DIS_STUN_GOOG_PING, DIS_STUN_REQUEST, tx);
+    ev_stun_x(x, id, ts, src, sp, dst, dp, m, inner, channel);
+    if (answered) {
+        stun(m, DIS_STUN_GOOG_PING, DIS_STUN_SUCCESS, tx);
+        ev_stun_x(x, id, ts + 20 * MS, dst, dp, src, sp, m, inner, channel);
+    }
+    free(m);
+}
+
+/* Consent freshness with GOOG-PING: checks on the flow's pair, answered. */
+static void goog_ping_counts(void **state)
+{
+    struct fx *x = *state;
+    ice_check(x, 190, T0, CLI, 5000, "10.0.0.6", 6000, "aaaa:bbbb", 0x01, false, true, 1 * MS);
+    ice_check(x, 190, T0 + 50 * MS, CLI, 5000, "10.0.0.6", 6000, "aaaa:bbbb", 0x02, true, true,
+              2 * MS);
+    for (int i = 0; i < 5; i++)
+        goog_ping(x, 190, T0 + (uint64_t)(i + 1) * SEC, CLI, 5000, "10.0.0.6", 6000,
+                  (uint8_t)(0x10 + i), true, false, 0);
+    goog_ping(x, 190, T0 + 6 * SEC, "10.0.0.6", 6000, CLI, 5000, 0x20, false, false, 0);
+    udp_flow_end(x, 190, CLI, 5000, "10.0.0.6", 6000, T0, 100, 90, NULL);
+    /* a GOOG-PING on a flow without checks belongs to no pair */
+    goog_ping(x, 191, T0, CLI, 5001, "10.0.0.7", 6001, 0x30, true, false, 0);
+    udp_flow_end(x, 191, CLI, 5001, "10.0.0.7", 6001, T0, 1, 1, NULL);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 1);
+    assert_int_equal(x->r->n_pairs, 1);
+    const struct dis_pair_rec *p = &x->r->pairs[0];
+    assert_int_equal(p->requests, 8);
+    assert_int_equal(p->successes, 7);
+    assert_int_equal(p->last_ns, T0 + 6 * SEC);
+    assert_int_equal(x->r->sess[0].last_ns, T0 + 6 * SEC);
+    assert_true(p->nominated);
+}
+
+/* Inside a TURN allocation, a GOOG-PING through the channel of the relayed pair's peer. */
+static void goog_ping_relayed(void **state)
+{
+    struct fx *x = *state;
+    allocate(x, TURN_FLOW, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x12, "203.0.113.50", 7000, 0x4000, 0);
+    turn_peer_request(x, TURN_FLOW, DIS_STUN_CHANNELBIND, 0x14, "203.0.113.51", 7000, 0x4001, 0);
+    struct dis_stun_msg *m = calloc(1, sizeof(*m));
+    assert_non_null(m);
+    stun(m, DIS_STUN_BINDING, DIS_STUN_REQUEST, 0x13);
+    stun_user(m, "aaaa:bbbb");
+    m->use_candidate = true;
+    ev_stun_x(x, TURN_FLOW, T0 + 100 * MS, CLI, 5000, SRV, 3478, m, true, 0x4000);
+    stun(m, DIS_STUN_BINDING, DIS_STUN_SUCCESS, 0x13);
+    ev_stun_x(x, TURN_FLOW, T0 + 150 * MS, SRV, 3478, CLI, 5000, m, true, 0x4000);
+    free(m);
+    goog_ping(x, TURN_FLOW, T0 + 2 * SEC, CLI, 5000, SRV, 3478, 0x40, true, true, 0x4000);
+    /* through the other channel: another peer, not this pair */
+    goog_ping(x, TURN_FLOW, T0 + 3 * SEC, CLI, 5000, SRV, 3478, 0x41, true, true, 0x4001);
+    turn_flow_end(x, TURN_FLOW, 10);
+    finish(x);
+    assert_int_equal(x->r->n_pairs, 1);
+    assert_true(x->r->pairs[0].relayed);
+    assert_ep(&x->r->pairs[0].remote, "203.0.113.50", 7000);
+    assert_int_equal(x->r->pairs[0].requests, 2);
+    assert_int_equal(x->r->pairs[0].successes, 2);
+}
+
+/* ------------------------------------------------------------------ 16. roles, IPv6 */
+
+/* Product host @p a (flow @p id to the cloud rule). */
+static void product_host(struct fx *x, uint64_t id, const char *a)
+{
+    struct dis_flow_rec f = flow(id, 6, a, 50201, "192.0.2.80", 443, T0, T0 + 60 * SEC);
+    snprintf(f.host, sizeof(f.host), "%s", CLOUD);
+    f.state = DIS_CS_SF;
+    set_pkts(&f, 20, 20);
+    assert_int_equal(feed_flow(x, &f), rule_idx(x, "cloud"));
+}
+
+/* An answered, nominated ICE session @p user between @p a and @p b on flow @p id. */
+static void ice_session(struct fx *x, uint64_t id, const char *a, const char *b, const char *user)
+{
+    uint16_t port = (uint16_t)(5000 + id);
+    ice_check(x, id, T0 + id * MS, a, port, b, 6000, user, (uint8_t)id, true, true, 1 * MS);
+    udp_flow_end(x, id, a, port, b, 6000, T0 + id * MS, 100, 90, NULL);
+}
+
+/* The console has ICE sessions with several hosts; a client that restarts ICE with its
+ * console three times still has one peer. */
+static void console_distinct_peers(void **state)
+{
+    struct fx *x = *state;
+    product_host(x, 301, "10.0.0.5");
+    product_host(x, 302, "10.0.0.6");
+    product_host(x, 303, "10.0.0.7");
+    ice_session(x, 10, "10.0.0.6", "10.0.0.5", "a1:b1");
+    ice_session(x, 11, "10.0.0.6", "10.0.0.5", "a2:b2");
+    ice_session(x, 12, "10.0.0.6", "10.0.0.5", "a3:b3");
+    finish(x);
+    assert_int_equal(find_host(x->r, "10.0.0.5")->role, DIS_ROLE_CLIENT);
+    assert_int_equal(find_host(x->r, "10.0.0.6")->role, DIS_ROLE_CLIENT);
+    memset(x->r, 0, sizeof(*x->r));
+    ice_session(x, 13, "10.0.0.7", "10.0.0.5", "a4:b4");
+    finish(x);
+    assert_int_equal(find_host(x->r, "10.0.0.5")->role, DIS_ROLE_CONSOLE);
+    assert_int_equal(find_host(x->r, "10.0.0.6")->role, DIS_ROLE_CLIENT);
+    assert_int_equal(find_host(x->r, "10.0.0.7")->role, DIS_ROLE_CLIENT);
+    assert_int_equal(find_host(x->r, "10.0.0.5")->methods, 1u << 2);
+}
+
+/* A school's global IPv6 prefix, set as local, is not NATed: a pair to a remote address is
+ * direct across the site's edge (srflx: it needs outbound UDP like hole punching) and the
+ * explanation does not claim a NAT; the local end is the school's even when the remote checks
+ * first; the host's own address in XOR-MAPPED-ADDRESS is not taken for a NAT's. */
+static void ipv6_global_srflx(void **state)
+{
+    struct fx *x = *state;
+    char err[SS_ERRBUF_SIZE];
+    assert_int_equal(dis_profile_add_local_net(x->prof, "2001:db8:5::/48", err), 0);
+    ice_check(x, 195, T0, "2001:db8:99::20", 7000, "2001:db8:5::10", 5000, "aaaa:bbbb", 0x01, false,
+              true, 30 * MS);
+    ice_check(x, 195, T0 + 100 * MS, "2001:db8:5::10", 5000, "2001:db8:99::20", 7000, "bbbb:aaaa",
+              0x02, true, true, 30 * MS);
+    udp_flow_end(x, 195, "2001:db8:99::20", 7000, "2001:db8:5::10", 5000, T0, 100, 90, NULL);
+    /* checks from another school host to the first one's global address: a LAN pair */
+    ice_check(x, 196, T0, "2001:db8:5::11", 5001, "2001:db8:5::10", 5002, "cccc:dddd", 0x03, true,
+              true, 1 * MS);
+    udp_flow_end(x, 196, "2001:db8:5::11", 5001, "2001:db8:5::10", 5002, T0, 100, 90, NULL);
+    finish(x);
+    assert_int_equal(x->r->n_sess, 2);
+    const struct dis_session_rec *s = &x->r->sess[0];
+    check_session(s, 1, DIS_SESS_ICE, 2, DIS_SUB_SRFLX, 17);
+    assert_ep(&s->sel_local, "2001:db8:5::10", 5000);
+    assert_ep(&s->sel_remote, "2001:db8:99::20", 7000);
+    assert_addr(&s->client, "2001:db8:5::10");
+    assert_string_equal(s->explanation,
+                        "method 2 (srflx, across the site's edge without NAT: the local address "
+                        "is public): [2001:db8:5::10]:5000 <-> [2001:db8:99::20]:7000, 2 of 2 "
+                        "checks answered, nominated");
+    check_session(&x->r->sess[1], 2, DIS_SESS_ICE, 2, DIS_SUB_HOST, 17);
+    assert_int_equal(x->r->n_verd, 0);
+}
+
 /* ------------------------------------------------------------------ 11. broadcast, direct */
 
 static struct dis_flow_rec lan_tcp(uint64_t id, const char *o, uint16_t op, const char *r,
@@ -2132,6 +2346,12 @@ int main(void)
         T(tls13_ttl_half_hop),
         T(dns_failure_once_per_name),
         T(dns_failure_then_answer),
+        T(turn_rest_username_not_ice),
+        T(ice_numeric_ufrag_is_check),
+        T(goog_ping_counts),
+        T(goog_ping_relayed),
+        T(console_distinct_peers),
+        T(ipv6_global_srflx),
         T(broadcast_blocked),
         T(broadcast_established),
         T(direct_method1),
