@@ -7,6 +7,8 @@
 #
 #   sudo bench/daemon-drops.sh [RUNS] [SECONDS]     (default 3 searches of 10 s trials each)
 #   SS_BIN=path  SS_ARGS="--no-ndpi"  PCAP=file    to vary what is measured
+#   EVIDENCE=1    the daemon also keeps an --evidence ring (in the temporary directory)
+#   TOOLS="sensoscope"    measure only these (default: sensoscope tcpdump)
 #
 # One trial at rate R: start the capture (64 MiB buffer for both, the daemon's default), replay
 # R*SECONDS packets (looping the file when it is shorter, above 174 k pps for 10 s) at R
@@ -45,12 +47,8 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$ns"
 nsx() { ip netns exec "$ns" "$@"; }
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-nsx ip link add rep0 type veth peer name cap0
-nsx ip link set rep0 mtu 9000
-nsx ip link set cap0 mtu 9000
-nsx ip link set rep0 up
-nsx ip link set cap0 up
+. "$root/tests/integration/lib_live.sh"
+replay_pair "$ns"
 
 # replay RATE COUNT: prints the packets tcpreplay sent.
 replay() {
@@ -63,8 +61,14 @@ replay() {
 trial_sensoscope() {
     local rate=$1 n=$(( $1 * secs )) sent got prev=-1 stalls=0
     rm -f "$tmp"/s.db*
+    local ev=()
+    if [ "${EVIDENCE:-0}" = 1 ]; then
+        rm -rf "$tmp/ev"
+        mkdir "$tmp/ev"
+        ev=(--evidence "$tmp/ev")
+    fi
     ip netns exec "$ns" "$bin" capture -i cap0 --db "$tmp/s.db" --commit-interval 1 -q \
-        ${SS_ARGS:-} 2>"$tmp/s.err" &
+        "${ev[@]}" ${SS_ARGS:-} 2>"$tmp/s.err" &
     cpid=$!
     until [ -s "$tmp/s.db" ] && [ "$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM captures' 2>/dev/null)" = 1 ]; do
         sleep 0.1
@@ -126,10 +130,11 @@ search() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 
 top=$(nsx tcpreplay -i rep0 --topspeed --limit=$npk "$pcap" 2>&1 | awk '/Rated:/ {printf "%d", $(NF-1); exit}')
-echo "workload: $pcap ($npk packets); $runs searches of ${secs} s trials; $(nproc) cores"
+echo "workload: $pcap ($npk packets); $runs searches of ${secs} s trials; $(nproc) cores;" \
+    "sensoscope arguments: ${SS_ARGS:-none}${EVIDENCE:+, evidence ring}"
 echo "replay ceiling (tcpreplay --topspeed, nothing capturing): about $top pps"
 declare -A res
-for tool in sensoscope tcpdump; do
+for tool in ${TOOLS:-sensoscope tcpdump}; do
     for i in $(seq "$runs"); do
         echo "search $i, $tool:" >&2
         search $tool
@@ -137,5 +142,7 @@ for tool in sensoscope tcpdump; do
     res[$tool]=$(median <"$tmp/$tool.rates")
     echo "$tool: highest rate with zero drops, median of $runs: ${res[$tool]} pps (runs: $(tr '\n' ' ' <"$tmp/$tool.rates"))"
 done
-awk -v a="${res[sensoscope]}" -v b="${res[tcpdump]}" \
-    'BEGIN { if (b > 0) printf "sensoscope / tcpdump: %.2f\n", a / b }'
+if [ -n "${res[sensoscope]:-}" ] && [ -n "${res[tcpdump]:-}" ]; then
+    awk -v a="${res[sensoscope]}" -v b="${res[tcpdump]}" \
+        'BEGIN { if (b > 0) printf "sensoscope / tcpdump: %.2f\n", a / b }'
+fi

@@ -59,6 +59,7 @@ int cli_engine_option(struct cli_engine_args *a, int c, const char *arg);
     {"min-retries", required_argument, 0, 1203},              \
     {"rtt-factor", required_argument, 0, 1204},               \
     {"baseline-min", required_argument, 0, 1205},             \
+    {"ttl-margin", required_argument, 0, 1206},               \
     CLI_PROFILE_LONGOPTS
 /* clang-format on */
 extern const char cli_engine_help[];

@@ -77,16 +77,22 @@ static void port_text(const struct dis_port_range *pr, char *buf, size_t size)
         snprintf(buf, size, "%s/%u-%u", proto, (unsigned)pr->lo, (unsigned)pr->hi);
 }
 
-static void ports_text(const struct dis_profile_rule *r, const char *sep, char *buf, size_t size)
+static void ranges_text(const struct dis_port_range *v, size_t n, const char *sep, char *buf,
+                        size_t size)
 {
     buf[0] = '\0';
-    for (size_t i = 0; i < r->n_ports; i++) {
+    for (size_t i = 0; i < n; i++) {
         char one[32];
-        port_text(&r->ports[i], one, sizeof one);
+        port_text(&v[i], one, sizeof one);
         if (i)
             cat(buf, size, sep);
         cat(buf, size, one);
     }
+}
+
+static void ports_text(const struct dis_profile_rule *r, const char *sep, char *buf, size_t size)
+{
+    ranges_text(r->ports, r->n_ports, sep, buf, size);
 }
 
 static void net_text(const struct dis_net *n, char *buf, size_t size)
@@ -142,6 +148,20 @@ static void print_ini(FILE *out, const struct dis_profile *p, const char *source
         net_text(dis_profile_net_at(p, i), nets[i], sizeof nets[i]);
         items[i] = nets[i];
     }
+    const struct dis_port_range *dp, *dx;
+    size_t ndp = dis_profile_direct_ports(p, &dp), ndx = dis_profile_direct_excluded(p, &dx);
+    if (ndp || ndx) {
+        char buf[DIS_PROFILE_MAX_PORTS * 20];
+        fputs("\n[direct]\n", out);
+        if (ndp) {
+            ranges_text(dp, ndp, " ", buf, sizeof buf);
+            fprintf(out, "ports = %s\n", buf);
+        }
+        if (ndx) {
+            ranges_text(dx, ndx, " ", buf, sizeof buf);
+            fprintf(out, "exclude = %s\n", buf);
+        }
+    }
     fputs("\n[local]\n", out);
     if (nn)
         print_wrapped(out, "nets", items, nn);
@@ -189,7 +209,23 @@ static void print_text(FILE *out, const struct dis_profile *p, const char *sourc
     if (any_product)
         fputs("\n* product rule: hosts that use it are product hosts (clients and consoles)\n",
               out);
-    fputs("\nlocal networks:", out);
+    const struct dis_port_range *dp, *dx;
+    size_t ndp = dis_profile_direct_ports(p, &dp), ndx = dis_profile_direct_excluded(p, &dx);
+    char dbuf[DIS_PROFILE_MAX_PORTS * 20];
+    if (ndp) {
+        ranges_text(dp, ndp, ", ", dbuf, sizeof dbuf);
+        fprintf(out, "\nmethod 1 (direct, LAN): %s\n", dbuf);
+    } else {
+        fputs("\nmethod 1 (direct, LAN): any port from 1024 up but well-known services "
+              "(docs/profile.md)",
+              out);
+        if (ndx) {
+            ranges_text(dx, ndx, ", ", dbuf, sizeof dbuf);
+            fprintf(out, " and %s", dbuf);
+        }
+        fputc('\n', out);
+    }
+    fputs("local networks:", out);
     size_t col = strlen("local networks:");
     for (size_t i = 0; i < dis_profile_net_count(p); i++) {
         char net[64];

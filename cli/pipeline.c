@@ -27,13 +27,17 @@ const char cli_engine_help[] =
     "                           own CA; the system trust store is always used\n"
     "      --no-verify          do not verify TLS certificate chains (chain_valid stays null)\n"
     "Verdict thresholds (docs/verdicts.md):\n"
-    "      --syn-wait MS        a single unanswered SYN is a block only if the capture went on\n"
-    "                           this long after it (default 3000)\n"
+    "      --syn-wait MS        unanswered SYNs are a block only once the capture went on\n"
+    "                           this long after the first: a capture that ends sooner ended\n"
+    "                           with the handshake in flight (default 3000)\n"
     "      --udp-wait MS        the same for STUN/TURN requests and ICE checks (default 3000)\n"
-    "      --min-retries N      unanswered SYNs or requests that confirm a block (default 2)\n"
+    "      --min-retries N      unanswered SYNs or requests that make the block confirmed\n"
+    "                           rather than suspected, once the wait has passed (default 2)\n"
     "      --rtt-factor N       rtt_anomaly: ClientHello->ServerHello over SYN->SYN-ACK at least\n"
     "                           N times the capture's median (default 10)\n"
-    "      --baseline-min N     other internet servers the TTL/RTT baselines need (default 2)\n";
+    "      --baseline-min N     other internet servers the TTL/RTT baselines need (default 2)\n"
+    "      --ttl-margin N       ttl_anomaly: hops the server must be nearer than the others'\n"
+    "                           median (default 2; 0 hops always counts)\n";
 
 int cli_help_with_engine(const char *help)
 {
@@ -153,6 +157,8 @@ int cli_engine_option(struct cli_engine_args *a, int c, const char *arg)
         return cli_parse_u32("--rtt-factor", arg, 1, 100000, &a->ao.rtt_factor) ? -1 : 1;
     case 1205:
         return cli_parse_u32("--baseline-min", arg, 1, 100000, &a->ao.baseline_min) ? -1 : 1;
+    case 1206:
+        return cli_parse_u32("--ttl-margin", arg, 1, 255, &a->ao.ttl_margin) ? -1 : 1;
     default:
         return cli_profile_option(&a->pa, c, arg);
     }
@@ -300,6 +306,41 @@ int cli_run_analysis(struct cli_run *run, uint64_t now_ns, char err[SS_ERRBUF_SI
     return arc;
 }
 
+/* The analyzer's bounds (docs/verdicts.md "Limits") left something out: say what, once. */
+static void warn_ana_limits(const struct cli_run *run)
+{
+    struct dis_ana_stats st;
+    dis_ana_get_stats(run->ana, &st);
+    const struct {
+        uint64_t n;
+        const char *what;
+    } c[] = {{st.hosts_dropped, "hosts"},
+             {st.flows_dropped, "ended flows"},
+             {st.sessions_dropped, "sessions"},
+             {st.pairs_dropped, "candidate pairs"},
+             {st.baseline_dropped, "baseline servers or TLS 1.3 flows"},
+             {st.pending_dropped, "unanswered attempts"},
+             {st.verdicts_dropped, "verdicts"},
+             {st.nat_dropped, "public addresses of the site"},
+             {st.peers_dropped, "TURN peers or channels"},
+             {st.dns_dropped, "failed DNS names"}};
+    char buf[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        if (!c[i].n || len >= sizeof buf)
+            continue;
+        int w = snprintf(buf + len, sizeof buf - len, "%s%llu %s", len ? ", " : "",
+                         (unsigned long long)c[i].n, c[i].what);
+        if (w > 0)
+            len += (size_t)w;
+    }
+    if (len)
+        fprintf(stderr,
+                "sensoscope: warning: capture %lld: the analysis reached its limits and left out "
+                "%s; its sessions and verdicts are incomplete (docs/verdicts.md, \"Limits\")\n",
+                (long long)run->cap.id, buf);
+}
+
 int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])
 {
     int rc = 0, ana_failed = 0;
@@ -312,6 +353,8 @@ int cli_run_finish(struct cli_run *run, char err[SS_ERRBUF_SIZE])
         if (arc != 0)
             rc = -1;
     }
+    if (run->ana)
+        warn_ana_limits(run);
     dis_ana_free(run->ana);
     run->ana = NULL;
     if (rc == 0 && sto_capture_update(run->db, &run->cap) < 0)

@@ -624,9 +624,7 @@ static void copy_str(char *dst, size_t len, const char *src)
     dst[n] = 0;
 }
 
-/* Appends to @p buf (bounded). */
-static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...)
+void ana__cat(char *buf, size_t len, const char *fmt, ...)
 {
     size_t l = strlen(buf);
     if (l + 1 >= len)
@@ -833,20 +831,22 @@ static int dns_verdicts(struct dis_ana *a)
         char ev[512], ab[64];
         snprintf(ev, sizeof(ev), "%s", e[i].why);
         if (e[i].fails > 1) {
-            cat(ev, sizeof(ev), "; %u failed answers (qtype %u", e[i].fails, e[i].qtype[0]);
+            ana__cat(ev, sizeof(ev), "; %u failed answers (qtype %u", e[i].fails, e[i].qtype[0]);
             if (e[i].n_qtype > 1)
-                cat(ev, sizeof(ev), ", %u", e[i].qtype[1]);
-            cat(ev, sizeof(ev), ")");
+                ana__cat(ev, sizeof(ev), ", %u", e[i].qtype[1]);
+            ana__cat(ev, sizeof(ev), ")");
         }
         if (e[i].ok_after) {
             char fb[64];
-            cat(ev, sizeof(ev),
+            ana__cat(
+                ev, sizeof(ev),
                 "; later answered by the resolver %s, not by %s: the product reaches %.100s only "
                 "through another resolver (rule %s)",
                 dis_addr_str(&e[i].ok_srv, ab, sizeof(ab)),
                 dis_addr_str(&e[i].last_fail_srv, fb, sizeof(fb)), e[i].name, r->id);
         } else
-            cat(ev, sizeof(ev), "; the product cannot reach %.100s (rule %s)", e[i].name, r->id);
+            ana__cat(ev, sizeof(ev), "; the product cannot reach %.100s (rule %s)", e[i].name,
+                     r->id);
         if (ana__verdict(a, DIS_VK_BLOCKED, "dns_failure",
                          e[i].ok_after ? DIS_CONF_SUSPECTED : DIS_CONF_CONFIRMED, e[i].rule,
                          e[i].proto, &e[i].cli, &e[i].srv, e[i].name, e[i].first_ns, e[i].flow_id,
@@ -1072,15 +1072,15 @@ static int turn_errors(struct dis_ana *a, const struct dis_flow_rec *r, const st
         const char *why = turn_server_side(code);
         const char *sep = i ? "; " : "";
         if (code == 0) /* without a readable ERROR-CODE: an error, of an unknown kind */
-            cat(ev, sizeof(ev),
-                "%sTURN error response without a readable ERROR-CODE on method 0x%03x", sep,
-                f->turn_err_method[i]);
+            ana__cat(ev, sizeof(ev),
+                     "%sTURN error response without a readable ERROR-CODE on method 0x%03x", sep,
+                     f->turn_err_method[i]);
         else if (why)
-            cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x (%s)", sep, code,
-                f->turn_err_method[i], why);
+            ana__cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x (%s)", sep, code,
+                     f->turn_err_method[i], why);
         else
-            cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x", sep, code,
-                f->turn_err_method[i]);
+            ana__cat(ev, sizeof(ev), "%sTURN error %u on method 0x%03x", sep, code,
+                     f->turn_err_method[i]);
         if (code != 0 && !why)
             block = true;
     }

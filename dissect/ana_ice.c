@@ -888,19 +888,6 @@ static const char *unans_what(enum unans_kind k)
     return "";
 }
 
-/* Appends to @p buf (bounded). */
-static void cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t l = strlen(buf);
-    if (l + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + l, len - l, fmt, ap);
-    va_end(ap);
-}
-
 /* STUN requests from @p client to the TURN/STUN servers that got no answer (UDP 3478
  * blocked): the reason a relayed session uses TCP or TLS. */
 static uint32_t stun_unanswered_from(const struct fin *x, const struct dis_addr *client,
@@ -964,7 +951,7 @@ static int ice_verdicts_emit(struct dis_ana *a, const struct fin *x)
                  ana__ep_str(&g->remote, r, sizeof(r)), unans_what((enum unans_kind)g->kind),
                  (double)(g->last_ns - g->first_ns) / 1e9);
         if (g->sessions > 1)
-            cat(ev, sizeof(ev), " (%u ICE sessions)", g->sessions);
+            ana__cat(ev, sizeof(ev), " (%u ICE sessions)", g->sessions);
         if (ana__verdict(a, DIS_VK_BLOCKED, "udp_no_answer",
                          g->n >= a->o.min_retries ? DIS_CONF_CONFIRMED : DIS_CONF_SUSPECTED,
                          fs->rule, 17, &fs->orig, &fs->resp, fs->host, g->first_ns, fs->flow_id,
@@ -989,30 +976,31 @@ static void explain(struct dis_ana *a, const struct fin *x, struct ana_ice *s,
     const struct ana_pair *sel = s->sel;
     if (!sel && s->tls_alloc) {
         const struct ana_fsum *fs = ana__fsum(a, s->tls_alloc->flow_id);
-        cat(ex, len, "method 3 over tls/%u via the TURN server %s", s->tls_alloc->server.port,
-            ana__ep_str(&s->tls_alloc->server, l, sizeof(l)));
+        ana__cat(ex, len, "method 3 over tls/%u via the TURN server %s", s->tls_alloc->server.port,
+                 ana__ep_str(&s->tls_alloc->server, l, sizeof(l)));
         if (fs && fs->host[0])
-            cat(ex, len, " (%s)", fs->host);
-        cat(ex, len, "; none of the %u direct checks was answered", total);
+            ana__cat(ex, len, " (%s)", fs->host);
+        ana__cat(ex, len, "; none of the %u direct checks was answered", total);
     } else if (!sel) {
-        cat(ex, len, "no pair succeeded: %u checks, %u answered", total, answered);
+        ana__cat(ex, len, "no pair succeeded: %u checks, %u answered", total, answered);
     } else if (s->method == 3 && sel->relayed) {
         const struct ana_alloc *al = sel->alloc;
         const char *tr = rec->sub == DIS_SUB_RELAY_TLS   ? "tls"
                          : rec->sub == DIS_SUB_RELAY_TCP ? "tcp"
                                                          : "udp";
-        cat(ex, len, "method 3 over %s/%u via the TURN server %s", tr, al->server.port,
-            ana__ep_str(&al->server, l, sizeof(l)));
+        ana__cat(ex, len, "method 3 over %s/%u via the TURN server %s", tr, al->server.port,
+                 ana__ep_str(&al->server, l, sizeof(l)));
         const struct ana_fsum *fs = ana__fsum(a, al->flow_id);
         if (fs && fs->host[0])
-            cat(ex, len, " (%s)", fs->host);
+            ana__cat(ex, len, " (%s)", fs->host);
     } else if (s->method == 3) {
         pair_ends(a, sel, &rec->sel_local, &rec->sel_remote);
-        cat(ex, len, "method 3 over udp: %s to the remote's TURN relay %s",
-            ana__ep_str(&rec->sel_local, l, sizeof(l)),
-            ana__ep_str(&rec->sel_remote, r, sizeof(r)));
+        ana__cat(ex, len, "method 3 over udp: %s to the remote's TURN relay %s",
+                 ana__ep_str(&rec->sel_local, l, sizeof(l)),
+                 ana__ep_str(&rec->sel_remote, r, sizeof(r)));
     } else {
-        cat(ex, len, "method 2 (%s): %s <-> %s, %u of %u checks answered%s",
+        ana__cat(
+            ex, len, "method 2 (%s): %s <-> %s, %u of %u checks answered%s",
             rec->sub == DIS_SUB_HOST             ? "host, on the local network"
             : private_addr(&rec->sel_local.addr) ? "srflx, across NAT"
                                                  : "srflx, across the site's edge without NAT: the "
@@ -1022,9 +1010,9 @@ static void explain(struct dis_ana *a, const struct fin *x, struct ana_ice *s,
     }
     bool need_relay = false, need_hole = false;
     for (size_t i = 0; i < n; i++) {
-        cat(ex, len, "; %u check(s) to %s unanswered over %.1f s (%s)", u[i].n,
-            ana__ep_str(&u[i].remote, r, sizeof(r)),
-            (double)(u[i].p->last_ns - u[i].p->first_ns) / 1e9, unans_what(u[i].kind));
+        ana__cat(ex, len, "; %u check(s) to %s unanswered over %.1f s (%s)", u[i].n,
+                 ana__ep_str(&u[i].remote, r, sizeof(r)),
+                 (double)(u[i].p->last_ns - u[i].p->first_ns) / 1e9, unans_what(u[i].kind));
         if (u[i].kind == UN_RELAY)
             need_relay = true;
         if (u[i].kind == UN_PUBLIC)
@@ -1034,21 +1022,21 @@ static void explain(struct dis_ana *a, const struct fin *x, struct ana_ice *s,
         struct dis_ep to = {0};
         uint32_t k = stun_unanswered_from(x, &rec->sel_local.addr, &to);
         if (k) {
-            cat(ex, len, "; %u STUN request(s) to %s unanswered (UDP blocked)", k,
-                ana__ep_str(&to, r, sizeof(r)));
+            ana__cat(ex, len, "; %u STUN request(s) to %s unanswered (UDP blocked)", k,
+                     ana__ep_str(&to, r, sizeof(r)));
             need_relay = true;
         }
     }
     if (s->method == 3 && (need_relay || need_hole)) {
-        cat(ex, len, " -> allow outbound UDP");
+        ana__cat(ex, len, " -> allow outbound UDP");
         if (need_relay)
-            cat(ex, len, " to 3478 and 49152-65535 at the TURN servers (rules sturn, relay)");
+            ana__cat(ex, len, " to 3478 and 49152-65535 at the TURN servers (rules sturn, relay)");
         if (need_hole)
-            cat(ex, len, "%s to any port (rule holepunch)", need_relay ? " and" : "");
+            ana__cat(ex, len, "%s to any port (rule holepunch)", need_relay ? " and" : "");
     } else if (s->method == 3) {
-        cat(ex, len,
-            " -> no direct path was attempted that the capture shows; "
-            "allow outbound UDP (rule holepunch) for method 2");
+        ana__cat(ex, len,
+                 " -> no direct path was attempted that the capture shows; "
+                 "allow outbound UDP (rule holepunch) for method 2");
     }
 }
 

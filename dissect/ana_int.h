@@ -304,6 +304,9 @@ int ana__verdict(struct dis_ana *a, enum dis_verdict_kind kind, const char *code
                  const struct dis_ep *dst, const char *host, uint64_t first_ns, uint64_t flow_id,
                  uint64_t session_id, const char *evidence);
 bool ana__addr_eq(const struct dis_addr *x, const struct dis_addr *y);
+/** Appends printf-style to the NUL-terminated @p buf of @p len bytes, cutting what does not
+ *  fit. */
+void ana__cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool ana__ep_eq(const struct dis_ep *x, const struct dis_ep *y);
 char *ana__ep_str(const struct dis_ep *e, char *buf, size_t len);
 bool ana__is_local(const struct dis_ana *a, const struct dis_addr *x);

@@ -309,6 +309,28 @@ def test_flow_cap_on_real_capture():
     assert sum(1 for f in b if f.get("end_reason") == "evicted") == evicted
 
 
+def test_rules_direct_section_round_trip():
+    """A profile's [direct] section is shown by `rules` and survives `rules --format ini`."""
+    prof = os.path.join(WORK, "direct.ini")
+    with open(prof, "w") as f:
+        f.write("[profile]\nname = t\n[rule cloud]\nhosts = *.senso.cloud\nports = tcp/443\n"
+                "[direct]\nports = tcp/30200 udp/30201-30202\nexclude = tcp/9000\n")
+    p = ss("rules", "--profile", prof)
+    assert p.returncode == 0, p.stderr
+    assert "method 1 (direct, LAN): tcp/30200, udp/30201-30202\n" in p.stdout, p.stdout
+    p = ss("rules", "--profile", prof, "--format", "ini")
+    assert p.returncode == 0, p.stderr
+    assert "\n[direct]\nports = tcp/30200 udp/30201-30202\nexclude = tcp/9000\n" in p.stdout
+    again = os.path.join(WORK, "direct2.ini")
+    with open(again, "w") as f:
+        f.write(p.stdout)
+    q = ss("rules", "--profile", again, "--format", "ini")
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.split("\n", 1)[1] == p.stdout.split("\n", 1)[1]  # but the "from" line
+    p = ss("rules")
+    assert "method 1 (direct, LAN): any port from 1024 up but well-known services" in p.stdout
+
+
 def main():
     global ARGS, WORK
     ap = argparse.ArgumentParser()

@@ -28,16 +28,7 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "$ns" 2>/dev/null || ! ip netns exec "$
 fi
 ip netns exec "$ns" ip link set lo up
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s; 1 when it times out.
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    while ! "$@"; do
-        n=$((n - 1))
-        [ $n -le 0 ] && return 1
-        sleep 0.1
-    done
-}
+. "$(dirname "$0")/lib_live.sh"
 # send N: N UDP datagrams to port 9 on a fresh source port each batch, and one TCP attempt.
 send() {
     ip netns exec "$ns" python3 - "$1" <<'PY'

@@ -38,27 +38,9 @@ if [ "$(id -u)" != 0 ] || ! command -v tcpreplay >/dev/null ||
     echo "SKIP: the live capture test did not run"
     exit 77
 fi
-nsx() { ip netns exec "$ns" "$@"; }
-# No address and no IPv6 on the pair: the only frames on it are the replayed ones.
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-nsx ip link add rep0 type veth peer name cap0
-# The lab's captures hold frames a little above 1514 bytes (segmentation offload at capture).
-nsx ip link set rep0 mtu 9000
-nsx ip link set cap0 mtu 9000
-nsx ip link set rep0 up
-nsx ip link set cap0 up
-nsx ip link set lo up
+. "$(dirname "$0")/lib_live.sh"
+replay_pair "$ns" || { echo "FAIL: cannot make the veth pair"; exit 1; }
 
-# wait_for SECONDS COMMAND...: polls every 0.1 s; 1 when it times out.
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    while ! "$@"; do
-        n=$((n - 1))
-        [ $n -le 0 ] && return 1
-        sleep 0.1
-    done
-}
 q() { sqlite3 "$1" "$2"; }
 integrity() { [ "$(q "$1" 'PRAGMA integrity_check')" = ok ]; }
 # start NAME ARGS...: a daemon on cap0 into $tmp/NAME.db, stderr in $tmp/NAME.err; sets $pid.
