@@ -22,7 +22,8 @@ if ! ip netns add "$ns" 2>/dev/null || ! ip netns exec "$ns" true 2>/dev/null; t
 fi
 ip netns exec "$ns" ip link set lo up
 
-ip netns exec "$ns" "$bin" capture -i lo --db "$tmp/live.db" --duration 30 \
+# --immediate here; the daemon tests capture in blocks, the default.
+ip netns exec "$ns" "$bin" capture -i lo --db "$tmp/live.db" --duration 30 --immediate \
     >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 50); do grep -q "capturing on lo" "$tmp/err" && break; sleep 0.1; done
