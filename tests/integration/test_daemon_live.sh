@@ -154,7 +154,6 @@ echo "evidence: $have packets ($(wc -l <"$tmp/vflows") verdict flows checked pac
 
 # The full evidence disk: warned, stopped, nothing else lost.
 grep -q "the evidence ring stopped writing: writing .*No space left on device" "$tmp/full.err" ||
-    grep -q "the evidence ring stopped writing: .*No space left on device" "$tmp/full.err" ||
     bad "no clear warning for the full evidence disk: $(cat "$tmp/full.err")"
 got=$(q "$tmp/full.db" "SELECT packets || ' ' || status FROM captures")
 [ "$got" = "$npk complete" ] || bad "full-evidence daemon stored '$got', expected '$npk complete'"
